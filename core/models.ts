@@ -83,6 +83,14 @@ export interface ActOptions {
   deterministic?: boolean;
 }
 
+/** Head-averaged attention of one observation, for charts. */
+export interface AttentionMaps {
+  /** Dependency attention `[A,S,S]`: row `i` of node `a` = how service `i` weighs service `j`. */
+  dependency?: Float32Array;
+  /** Information attention `[A,A]`: row `i` = how node `i` weighs node `j`. */
+  information?: Float32Array;
+}
+
 /** Chooses desired replicas `[A,S]` for every node of every environment copy. */
 export interface Policy {
   /** A new episode starts in environment copy `copy`: forget its history. */
@@ -91,6 +99,8 @@ export interface Policy {
   act(batch: Observation[], options?: ActOptions): Promise<Int32Array[]>;
   /** Frees what the policy holds (tensors, files). Optional. */
   dispose?(): void;
+  /** The attention the policy pays for one observation (learned attention policies). Optional. */
+  explain?(observation: Observation): Promise<AttentionMaps>;
 }
 
 /**

@@ -105,6 +105,11 @@ export interface FilterPlugin<O = AnyOptions>
 export interface PolicyPlugin<O = AnyOptions> extends PluginDefinition<O, PolicyContext, Policy> {
   /** Always `"policy"`. */
   kind: "policy";
+  /**
+   * Parts the policy needs in its context: a learned policy lists `"encoder"` and `"filter"`, and the
+   * pipeline's (or a compare entry's) are then created for it; rule-based policies list none.
+   */
+  requires?: ("encoder" | "filter")[];
 }
 
 /** Any plugin. */
@@ -133,7 +138,7 @@ export function defineFilter<O = AnyOptions>(
 
 /** Defines a policy plugin. */
 export function definePolicy<O = AnyOptions>(
-  definition: PluginDefinition<O, PolicyContext, Policy>,
+  definition: PluginDefinition<O, PolicyContext, Policy> & { requires?: ("encoder" | "filter")[] },
 ): PolicyPlugin<O> {
   return { ...definition, kind: "policy" };
 }
