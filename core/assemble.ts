@@ -6,7 +6,7 @@
  */
 import { InputError } from "./errors.ts";
 import { deriveSeed } from "./random.ts";
-import type { EnvSpec, Environment } from "./environment.ts";
+import type { Environment, EnvSpec } from "./environment.ts";
 import type { DependencyEncoder, MessageFilter, Policy } from "./models.ts";
 import type { LoadedPipeline, PluginRef } from "./pipeline.ts";
 

@@ -245,7 +245,7 @@ async function findPlugin<K extends PluginKind>(
   return found as PluginOfKind[K];
 }
 
-const ajv = new Ajv2020({ allErrors: true, useDefaults: true, strict: false });
+const ajv = new Ajv2020({ allErrors: true, useDefaults: true, strict: false, verbose: true });
 const optionValidators = new WeakMap<JsonSchema, ValidateFunction>();
 let pipelineValidate: ValidateFunction | undefined;
 
@@ -258,19 +258,27 @@ function validateOptions(optionsSchema: JsonSchema | undefined, ref: PluginRef, 
   ref.options ??= {};
   if (!optionsSchema) {
     const keys = Object.keys(ref.options);
-    return keys.length === 0 ? [] : [`${where}/options: plugin "${ref.plugin}" takes no options (got ${keys.join(", ")})`];
+    return keys.length === 0
+      ? []
+      : [`${where}/options: plugin "${ref.plugin}" takes no options (got ${keys.join(", ")})`];
   }
   let validate = optionValidators.get(optionsSchema);
   if (!validate) {
     try {
       validate = ajv.compile(optionsSchema);
     } catch (e) {
-      return [`${where}/plugin: plugin "${ref.plugin}" has an invalid options schema: ${e instanceof Error ? e.message : e}`];
+      return [
+        `${where}/plugin: plugin "${ref.plugin}" has an invalid options schema: ${
+          e instanceof Error ? e.message : e
+        }`,
+      ];
     }
     optionValidators.set(optionsSchema, validate);
   }
   if (validate(ref.options)) return [];
-  return formatErrors("", validate.errors ?? [], `${where}/options`).split("\n").map((l) => l.replace(/^: /, ""));
+  return formatErrors("", validate.errors ?? [], `${where}/options`).split("\n").map((l) =>
+    l.replace(/^: /, "")
+  );
 }
 
 /** Formats ajv errors as `file: /json/path message` lines, the most useful first, without duplicates. */
@@ -287,7 +295,11 @@ function formatErrors(name: string, errors: ErrorObject[], prefix: string): stri
       const known = Object.keys((e.parentSchema as { properties?: object })?.properties ?? {});
       const close = closestNames(key, known);
       message = `${path}/${key} is not a known field` +
-        (close.length ? ` (did you mean "${close[0]}"?)` : known.length ? ` (known: ${known.join(", ")})` : "");
+        (close.length
+          ? ` (did you mean "${close[0]}"?)`
+          : known.length
+          ? ` (known: ${known.join(", ")})`
+          : "");
     } else if (e.keyword === "required") {
       message = `${path}/${(e.params as { missingProperty: string }).missingProperty} is required`;
     } else if (e.keyword === "enum") {
@@ -327,7 +339,12 @@ export function parseJson(text: string, name: string): unknown {
       const lines = text.split("\n");
       where = `line ${lines.length}, column ${lines[lines.length - 1].length + 1}`;
     }
-    const reason = message.replace(/ in JSON at position \d+.*$/, "").replace(/\s*\(line \d+ column \d+\)/, "");
-    throw new InputError(`${name}:${where.replace(/line (\d+), column (\d+)/, "$1:$2")}: invalid JSON (${where}): ${reason}`);
+    const reason = message.replace(/ in JSON at position \d+.*$/, "").replace(
+      /\s*\(line \d+ column \d+\)/,
+      "",
+    );
+    throw new InputError(
+      `${name}:${where.replace(/line (\d+), column (\d+)/, "$1:$2")}: invalid JSON (${where}): ${reason}`,
+    );
   }
 }

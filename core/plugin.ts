@@ -18,7 +18,7 @@
  *
  * @module
  */
-import type { EnvSpec, Environment } from "./environment.ts";
+import type { Environment, EnvSpec } from "./environment.ts";
 import type { DependencyEncoder, MessageFilter, Policy } from "./models.ts";
 
 /** A JSON Schema (draft 2020-12) describing a plugin's options object. */
@@ -96,8 +96,7 @@ export interface EncoderPlugin<O = AnyOptions>
   kind: "encoder";
 }
 /** A message-filter plugin. */
-export interface FilterPlugin<O = AnyOptions>
-  extends PluginDefinition<O, FilterContext, MessageFilter> {
+export interface FilterPlugin<O = AnyOptions> extends PluginDefinition<O, FilterContext, MessageFilter> {
   /** Always `"filter"`. */
   kind: "filter";
 }

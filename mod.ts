@@ -1,0 +1,6 @@
+/**
+ * cma — collaborative, learned autoscaling of microservices across edge-cloud nodes.
+ *
+ * @module
+ */
+export * from "./core/mod.ts";
