@@ -27,34 +27,39 @@ export class Redactor {
   }
 
   /**
-   * A copy of `error` with every secret removed from its message, stack and causes. An
-   * {@linkcode InputError} stays an `InputError`; any other error becomes a {@linkcode RuntimeError} with
-   * the original `name`.
+   * `error` with every secret removed from its message, stack, string fields and whole cause chain, in
+   * place (so its class and fields stay). A value that is not an `Error` becomes a
+   * {@linkcode RuntimeError} with the redacted text; an error that cannot be changed is replaced by one
+   * of the same kind (`InputError` or `RuntimeError`) and name.
    */
   error(error: unknown): Error {
-    return this.#copy(error, 0) as Error;
+    return this.#scrub(error, 0) as Error;
   }
 
-  #copy(error: unknown, depth: number): unknown {
+  #scrub(error: unknown, depth: number): unknown {
     if (error === undefined || error === null) return error;
     if (!(error instanceof Error)) {
       const text = this.text(typeof error === "string" ? error : safeString(error));
       return depth === 0 ? new RuntimeError(text) : text;
     }
-    const cause = depth < 8 && error.cause !== undefined ? this.#copy(error.cause, depth + 1) : undefined;
-    const message = this.text(error.message);
-    const options = cause === undefined ? undefined : { cause };
-    const copy = error instanceof InputError
-      ? new InputError(message, options)
-      : new RuntimeError(message, options);
-    copy.name = error.name;
-    copy.stack = error.stack === undefined ? undefined : this.text(error.stack);
-    for (const key of ["status", "reason", "errorType"]) {
-      const value = (error as unknown as Record<string, unknown>)[key];
-      if (typeof value === "number") (copy as unknown as Record<string, unknown>)[key] = value;
-      if (typeof value === "string") (copy as unknown as Record<string, unknown>)[key] = this.text(value);
+    const cause = depth < 8 && error.cause !== undefined ? this.#scrub(error.cause, depth + 1) : undefined;
+    try {
+      error.message = this.text(error.message);
+      if (error.stack !== undefined) error.stack = this.text(error.stack);
+      if (cause !== undefined) error.cause = cause;
+      const fields = error as unknown as Record<string, unknown>;
+      for (const key of Object.keys(fields)) {
+        if (typeof fields[key] === "string") fields[key] = this.text(fields[key] as string);
+      }
+      return error;
+    } catch {
+      const options = cause === undefined ? undefined : { cause };
+      const copy = error instanceof InputError
+        ? new InputError(this.text(error.message), options)
+        : new RuntimeError(this.text(error.message), options);
+      copy.name = error.name;
+      return copy;
     }
-    return copy;
   }
 }
 
