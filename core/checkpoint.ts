@@ -8,7 +8,8 @@
 import { join } from "node:path";
 import { InputError } from "./errors.ts";
 import { isTrainable } from "./models.ts";
-import type { Policy } from "./models.ts";
+import type { Policy, TrainablePolicy } from "./models.ts";
+import type { EnvSpec, NodeInfo } from "./environment.ts";
 
 /** Name of the manifest file that marks a checkpoint complete. */
 export const MANIFEST = "manifest.json";
@@ -26,6 +27,123 @@ export interface CheckpointManifest {
   episode: number;
   /** ISO time the checkpoint was written. */
   createdAt: string;
+  /** The environment spec the policy was trained on (absent in checkpoints written by hand). */
+  spec?: SpecRecord;
+}
+
+/** Name of the trainer-state file of a checkpoint. */
+export const TRAINER_STATE = "trainer.json";
+
+/** An {@linkcode EnvSpec} as plain JSON (typed arrays as number arrays). */
+export interface SpecRecord {
+  /** The nodes (agents). */
+  nodes: NodeInfo[];
+  /** Service names. */
+  services: string[];
+  /** Per-service feature names. */
+  serviceFeatures: string[];
+  /** Per-node feature names. */
+  nodeFeatures: string[];
+  /** Lowest replicas `[A,S]`. */
+  minReplicas: number[];
+  /** Highest replicas `[A,S]`. */
+  maxReplicas: number[];
+  /** Seconds per control step. */
+  stepSeconds: number;
+  /** Latency objective in milliseconds. */
+  sloMs: number;
+}
+
+/** The JSON form of a spec, to store in checkpoints. */
+export function specRecord(spec: EnvSpec): SpecRecord {
+  return {
+    nodes: spec.nodes.map(({ id, kind, capacity }) => ({ id, kind, capacity })),
+    services: [...spec.services],
+    serviceFeatures: [...spec.serviceFeatures],
+    nodeFeatures: [...spec.nodeFeatures],
+    minReplicas: [...spec.minReplicas],
+    maxReplicas: [...spec.maxReplicas],
+    stepSeconds: spec.stepSeconds,
+    sloMs: spec.sloMs,
+  };
+}
+
+/**
+ * What makes a checkpoint's spec incompatible with the current one, or `undefined` when they match: the
+ * services, the nodes (ids and kinds, in order) and the service and node feature names must be equal.
+ * Capacities, replica bounds, step length and SLO may differ (a policy may be evaluated elsewhere).
+ */
+export function specDifference(saved: SpecRecord, current: EnvSpec): string | undefined {
+  const problems: string[] = [];
+  const compare = (what: string, a: string[], b: string[]) => {
+    if (a.length !== b.length || a.some((x, i) => x !== b[i])) {
+      problems.push(
+        `${what} differ (checkpoint: ${a.join(", ") || "none"}; this pipeline: ${b.join(", ") || "none"})`,
+      );
+    }
+  };
+  compare("services", saved.services, current.services);
+  compare(
+    "nodes",
+    saved.nodes.map((n) => `${n.id} (${n.kind})`),
+    current.nodes.map((n) => `${n.id} (${n.kind})`),
+  );
+  compare("service features", saved.serviceFeatures, current.serviceFeatures);
+  compare("node features", saved.nodeFeatures, current.nodeFeatures);
+  return problems.length > 0 ? problems.join("; ") : undefined;
+}
+
+/** The folder of the checkpoint after `episode` episodes: `<runDir>/checkpoints/<episode, 6 digits>`. */
+export function checkpointDir(runDir: string, episode: number): string {
+  return join(runDir, "checkpoints", String(episode).padStart(6, "0"));
+}
+
+/** What {@linkcode writeCheckpoint} writes. */
+export interface WriteCheckpointOptions {
+  /** Episodes completed. */
+  episode: number;
+  /** The policy; it saves itself into `policy/`. */
+  policy: TrainablePolicy;
+  /** The trainer's own state (JSON), written to `trainer.json`. */
+  trainer: unknown;
+  /** The environment spec, recorded in the manifest. */
+  spec: EnvSpec;
+}
+
+/**
+ * Writes a checkpoint folder: `policy/`, then `trainer.json`, then `manifest.json` last, so an
+ * interrupted write leaves a folder that {@linkcode readManifest} refuses. A folder of the same episode
+ * is replaced. Returns the folder.
+ */
+export async function writeCheckpoint(runDir: string, options: WriteCheckpointOptions): Promise<string> {
+  const dir = checkpointDir(runDir, options.episode);
+  await Deno.remove(dir, { recursive: true }).catch((e) => {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  });
+  await Deno.mkdir(join(dir, "policy"), { recursive: true });
+  await options.policy.save(join(dir, "policy"));
+  await Deno.writeTextFile(join(dir, TRAINER_STATE), JSON.stringify(options.trainer, null, 2) + "\n");
+  const manifest: CheckpointManifest = {
+    ...CHECKPOINT_FORMAT,
+    episode: options.episode,
+    createdAt: new Date().toISOString(),
+    spec: specRecord(options.spec),
+  };
+  await Deno.writeTextFile(join(dir, MANIFEST), JSON.stringify(manifest, null, 2) + "\n");
+  return dir;
+}
+
+/** Reads a complete checkpoint's `trainer.json`; an {@linkcode InputError} when missing or malformed. */
+export async function readTrainerState(dir: string): Promise<Record<string, unknown>> {
+  await readManifest(dir);
+  const file = join(dir, TRAINER_STATE);
+  try {
+    const value = JSON.parse(await Deno.readTextFile(file));
+    if (typeof value !== "object" || value === null) throw new Error("not an object");
+    return value;
+  } catch (e) {
+    throw new InputError(`${file}: cannot read the trainer state (${e instanceof Error ? e.message : e})`);
+  }
 }
 
 /** Reads and checks a checkpoint's manifest; an {@linkcode InputError} when missing or malformed. */
