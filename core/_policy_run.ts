@@ -121,8 +121,16 @@ export async function runPolicy(
   }
 }
 
+/** Columns of a step record that an environment metric of the same name must not overwrite. */
+const RESERVED = ["policy", "episode", "seed", "step"];
+
 function _stepMetrics(result: StepResult, spec: EnvSpec): Record<string, number> {
-  const metrics: Record<string, number> = { ...result.metrics };
+  const metrics: Record<string, number> = {};
+  for (const [name, value] of Object.entries(result.metrics)) {
+    // An environment's own `step` counter is kept as `envStep`.
+    const key = RESERVED.includes(name) ? `env${name[0].toUpperCase()}${name.slice(1)}` : name;
+    metrics[key] = value;
+  }
   if (!("load" in metrics)) metrics.load = _load(result, spec);
   let reward = 0;
   for (const r of result.rewards) reward += r;

@@ -29,7 +29,7 @@ export interface HpaOptions {
   target?: number;
   /** Tolerance band around the target (default 0.1). */
   tolerance?: number;
-  /** Narrows the environment's lower bounds (the higher of the two wins). */
+  /** Lower bound per target (default 1 as in Kubernetes); the higher of it and the environment's wins. */
   minReplicas?: number;
   /** Narrows the environment's upper bounds (the lower of the two wins). */
   maxReplicas?: number;
@@ -109,7 +109,9 @@ export const HPA_OPTIONS_SCHEMA: JsonSchema = {
     minReplicas: {
       type: "integer",
       minimum: 0,
-      description: "Lower bound per service; the environment's own bound still applies.",
+      default: 1,
+      description: "Lower bound per service (Kubernetes' default 1, so a service never scales to zero); " +
+        "the environment's own bounds still apply.",
     },
     maxReplicas: {
       type: "integer",
@@ -143,7 +145,11 @@ function _resolve(options: HpaOptions, spec: EnvSpec): ResolvedHpa {
   const tolerance = options.tolerance ?? 0.1;
   if (!(target > 0)) throw new InputError(`hpa: options.target must be > 0 (got ${target})`);
   if (!(tolerance >= 0)) throw new InputError(`hpa: options.tolerance must be ≥ 0 (got ${tolerance})`);
-  const min = spec.minReplicas.map((m) => Math.max(m, options.minReplicas ?? 0));
+  // Kubernetes' HPA never goes below minReplicas (default 1); a target the environment caps lower (e.g. a
+  // service a node does not host, max 0) keeps the environment's cap.
+  const min = spec.minReplicas.map((m, i) =>
+    Math.min(spec.maxReplicas[i], Math.max(m, options.minReplicas ?? 1))
+  );
   const max = spec.maxReplicas.map((m, i) => Math.max(min[i], Math.min(m, options.maxReplicas ?? m)));
   const rules = (given: Partial<ScalingRules> | undefined, defaults: ScalingRules): ScalingRules => ({
     stabilizationWindowSeconds: given?.stabilizationWindowSeconds ?? defaults.stabilizationWindowSeconds,

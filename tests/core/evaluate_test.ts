@@ -9,6 +9,7 @@ import { STANDARD_SERVICE_FEATURES } from "../../core/environment.ts";
 import type { Environment, EnvSpec, Observation, StepResult } from "../../core/environment.ts";
 import type { Rollout, TrainablePolicy } from "../../core/models.ts";
 import { hpaPlugin, staticPlugin } from "../../plugins/baselines/mod.ts";
+import { simulatorPlugin } from "../../envs/simulator/mod.ts";
 
 /**
  * A toy cluster: 2 nodes × 2 services, 60 s steps, min 1 / max 10 replicas. Each (node, service) gets
@@ -83,6 +84,7 @@ class ToyCluster implements Environment {
         replicas: total,
         cpuSeconds: total * 60,
         refusedScaleUps: 0,
+        step: this.#t, // the environment's own counter, 1-based: kept as envStep
       },
     });
   }
@@ -173,14 +175,9 @@ Deno.test("evaluate runs every policy on the same seeds and writes JSONL, CSV, r
     for (const label of ["hpa", "static", "hpa-default"]) {
       const seeds = [...new Set(rows.filter((r) => r.policy === label).map((r) => r.seed))];
       assertEquals(seeds, [100, 101, 102], label);
-      assertEquals(rows.filter((r) => r.policy === label && r.seed === 101).map((r) => r.step), [
-        0,
-        1,
-        2,
-        3,
-        4,
-        5,
-      ]);
+      const steps = rows.filter((r) => r.policy === label && r.seed === 101);
+      assertEquals(steps.map((r) => r.step), [0, 1, 2, 3, 4, 5]);
+      assertEquals(steps.map((r) => r.envStep), [1, 2, 3, 4, 5, 6]);
     }
     // Same workload: the load of the first step does not depend on the policy.
     const firstLoads = rows.filter((r) => r.step === 0 && r.seed === 100).map((r) => r.load);
@@ -293,6 +290,47 @@ Deno.test("evaluate loads the latest checkpoint of a learned policy and draws it
     assertEquals(KeepLearner.loaded, []);
     ok(untrained.policies[0].notes.some((n) => n.startsWith("Untrained")));
     ok((await Deno.readTextFile(join(dir, "report", "report.md"))).includes("Untrained"));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("evaluate on the simulator: HPA and static see the same seeds and the same workload", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "cma-eval-" });
+  try {
+    const file = await writePipeline(dir, {
+      name: "sim-eval",
+      seed: 1,
+      env: {
+        plugin: "simulator",
+        options: {
+          topology: "sock-shop",
+          edgeNodes: 1,
+          samples: 32,
+          workload: { type: "diurnal", periodSteps: 8 },
+        },
+      },
+      policy: { plugin: "hpa" },
+      eval: { episodes: 2, episodeLength: 8, seed: 40, out: join(dir, "report"), compare: ["static"] },
+    });
+    const loaded = await loadPipeline(file, {
+      registry: new PluginRegistry().register(simulatorPlugin, hpaPlugin, staticPlugin),
+    });
+    const result = await evaluate(loaded);
+    const rows = lines(await Deno.readTextFile(join(dir, "report", "steps.jsonl"))).map((l) => JSON.parse(l));
+    strictEqual(rows.length, 2 * 2 * 8);
+    for (const seed of [40, 41]) {
+      const load = (policy: string) =>
+        rows.filter((r) => r.policy === policy && r.seed === seed).map((r) => r.load);
+      assertEquals(load("hpa"), load("static"));
+      ok(load("hpa").every((v) => v > 0));
+    }
+    // static 1 replica per hosted (node, service): its replica count never changes.
+    strictEqual(new Set(rows.filter((r) => r.policy === "static").map((r) => r.replicas)).size, 1);
+    const report = await Deno.readTextFile(join(dir, "report", "report.md"));
+    strictEqual(lines(report).filter((l) => /^\| (hpa|static) \|/.test(l)).length, 2);
+    ok(report.includes("mean latency (ms)")); // the simulator reports meanLatencyMs
+    assertEquals(result.policies.map((p) => p.seeds), [[40, 41], [40, 41]]);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

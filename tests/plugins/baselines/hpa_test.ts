@@ -54,6 +54,13 @@ Deno.test("hpa clamps to the spec's and the options' min/max", async () => {
     await decide(await hpa({ minReplicas: 3 }, spec), { replicas: 2, cpuUtilization: 0 }, spec),
     3,
   );
+  // Kubernetes' default minReplicas 1: an idle service is not scaled to zero even where the environment
+  // allows 0, and a target the environment caps at 0 (a service the node does not host) stays at 0.
+  const zero = makeSpec({ services: ["api", "db"] }, { min: 0, max: 10 });
+  zero.maxReplicas[1] = 0;
+  const idle = await hpa(NO_DOWN_WINDOW, zero);
+  const [out] = await idle.act([observe(zero, [{ replicas: 2, cpuUtilization: 0 }, { replicas: 0 }])]);
+  assertEquals([...out], [1, 0]);
   // Above the maximum: lowered to it.
   assertEquals(
     await decide(await hpa({ maxReplicas: 4 }, spec), { replicas: 7, cpuUtilization: 0.6 }, spec),
@@ -176,6 +183,7 @@ Deno.test("hpa options schema fills Kubernetes' defaults and rejects unknown key
     metric: "cpuUtilization",
     target: 0.6,
     tolerance: 0.1,
+    minReplicas: 1,
     behavior: {
       scaleUp: {
         stabilizationWindowSeconds: 0,
