@@ -14,9 +14,10 @@
  *
  * @module
  */
-import * as vega from "vega";
-import { compile } from "vega-lite";
 import type { TopLevelSpec } from "vega-lite";
+
+/** A Vega-Lite specification as plain JSON (see https://vega.github.io/vega-lite/docs/spec.html). */
+export type VegaLiteSpec = Record<string, unknown>;
 
 /** One point of a line chart. */
 export interface LinePoint {
@@ -100,9 +101,13 @@ export async function heatmap(data: HeatmapData, options: ChartOptions): Promise
   });
 }
 
-/** Compiles a Vega-Lite spec and renders it headlessly to SVG. */
-export async function renderSvg(spec: TopLevelSpec): Promise<string> {
-  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: "none" });
+/**
+ * Compiles a Vega-Lite spec and renders it headlessly to SVG. Vega and Vega-Lite are imported on first
+ * use, so importing this module (or `core/`) does not load them.
+ */
+export async function renderSvg(spec: VegaLiteSpec): Promise<string> {
+  const [vega, { compile }] = await Promise.all([import("vega"), import("vega-lite")]);
+  const view = new vega.View(vega.parse(compile(spec as unknown as TopLevelSpec).spec), { renderer: "none" });
   try {
     return await view.toSVG();
   } finally {
