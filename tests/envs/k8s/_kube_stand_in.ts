@@ -98,7 +98,8 @@ export function startKubeStandIn(options: KubeStandInOptions): KubeStandIn {
     if (failure !== undefined) {
       const reason = failure === 409 ? "Conflict" : failure === 429 ? "TooManyRequests" : "InternalError";
       const headers = failure === 429 ? { "retry-after": "0" } : undefined;
-      const r = status(failure, reason, `injected ${failure}`);
+      const echo = options.echoAuthorization ? ` (got ${auth})` : "";
+      const r = status(failure, reason, `injected ${failure}${echo}`);
       return new Response(r.body, {
         status: failure,
         headers: { ...headers, "content-type": "application/json" },
