@@ -81,6 +81,14 @@ Deno.test("kubeconfig: clear errors naming the file and field", async () => {
     await Deno.writeTextFile(path, KUBECONFIG);
     const unknown = await caught(() => loadKubeconfig(path, { context: "nope" }), InputError);
     equal(unknown.message, `kubeconfig ${path}: contexts: no entry named "nope" (found "prod", "lab")`);
+    const missingCa = await caught(() => loadKubeconfig(path, { context: "lab" }), InputError);
+    ok(
+      missingCa.message.includes(
+        `clusters[lab-cluster].cluster.certificate-authority: cannot read ${dir}/certs/ca.crt`,
+      ),
+    );
+    await Deno.mkdir(`${dir}/certs`);
+    await Deno.writeTextFile(`${dir}/certs/ca.crt`, CA);
     const missingFile = await caught(() => loadKubeconfig(path, { context: "lab" }), InputError);
     ok(
       missingFile.message.includes(
