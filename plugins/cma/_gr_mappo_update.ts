@@ -57,7 +57,7 @@ export function _chunkSize(core: _Core): number {
   const per = _bytesPerSample(core);
   if (per > budget) {
     throw new InputError(
-      `cma/gr-mappo: one sample needs about ${Math.ceil(per / 2 ** 20)} MB in an update ` +
+      `cma/gr-mappo: one sample needs about ${(per / 2 ** 20).toPrecision(3)} MB in an update ` +
         `(nodes × services² × hidden), above maxUpdateMemoryMB ${core.options.maxUpdateMemoryMB}`,
     );
   }

@@ -185,7 +185,7 @@ export class GrMappo implements TrainablePolicy {
       core.serviceNorm.setState(saved.s);
       core.nodeNorm.setState(saved.n);
       core.valueNorm.setState(saved.v);
-      throw e;
+      return Promise.reject(e);
     }
   }
 

@@ -194,8 +194,8 @@ export const GR_MAPPO_SCHEMA: Record<string, unknown> = {
       description: "Running normalisation of observation features.",
     },
     maxUpdateMemoryMB: {
-      type: "integer",
-      minimum: 16,
+      type: "number",
+      exclusiveMinimum: 0,
       maximum: 3584,
       default: D.maxUpdateMemoryMB,
       description:
