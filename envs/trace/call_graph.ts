@@ -116,6 +116,32 @@ export function graphEdges(graph: CallGraph): CallEdge[] {
   return edges.sort((a, b) => compare(a[0], b[0]) || compare(a[1], b[1]));
 }
 
+/**
+ * Splits edges into an acyclic set and the edges that would close a cycle (the simulator needs a call
+ * DAG). A depth-first search visits services in the given order (busiest first) and callees in edge
+ * order; an edge back to a service on the current path is dropped.
+ */
+export function acyclicEdges(
+  services: readonly string[],
+  edges: readonly CallEdge[],
+): { kept: CallEdge[]; dropped: CallEdge[] } {
+  const out = new Map<string, CallEdge[]>(services.map((s) => [s, []]));
+  for (const e of edges) out.get(e[0])?.push(e);
+  const state = new Map<string, 1 | 2>(); // 1 = on the path, 2 = done
+  const dropped = new Set<CallEdge>();
+  const visit = (name: string) => {
+    state.set(name, 1);
+    for (const e of out.get(name) ?? []) {
+      const next = state.get(e[1]);
+      if (next === 1) dropped.add(e);
+      else if (next === undefined) visit(e[1]);
+    }
+    state.set(name, 2);
+  };
+  for (const s of services) if (!state.has(s)) visit(s);
+  return { kept: edges.filter((e) => !dropped.has(e)), dropped: edges.filter((e) => dropped.has(e)) };
+}
+
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }

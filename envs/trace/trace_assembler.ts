@@ -45,10 +45,17 @@ export interface TraceAssemblerOptions {
   traceWindowMs?: number;
 }
 
+// Open traces keep their rows packed (interned strings, numbers in a double array): every row lives
+// for at least the trace window, so it is promoted to V8's old space, and packing keeps that small.
 interface OpenTrace {
   last: number;
-  rows: CallRow[];
+  /** rpc id, um and dm of each row. */
+  names: string[];
+  /** rt and timestamp of each row. */
+  numbers: number[];
 }
+
+const MAX_INTERNED = 200_000;
 
 /** A {@linkcode CsvVisitor} that assembles call-graph rows into traces. */
 export class TraceAssembler implements CsvVisitor {
@@ -65,6 +72,7 @@ export class TraceAssembler implements CsvVisitor {
   #window: number;
   #open = new Map<string, OpenTrace>();
   #closed = new Map<string, number>();
+  #strings = new Map<string, string>();
   #file = "";
   #col: number[] = [];
 
@@ -117,10 +125,10 @@ export class TraceAssembler implements CsvVisitor {
       this.maxTimestamp = timestamp;
       this.#expire();
     }
-    const row: CallRow = { rpcId: fields[c[2]], um: fields[c[3]], dm: fields[c[4]], rt, timestamp };
     const open = this.#open.get(traceId);
     if (open !== undefined) {
-      open.rows.push(row);
+      open.names.push(this.#intern(fields[c[2]]), this.#intern(fields[c[3]]), this.#intern(fields[c[4]]));
+      open.numbers.push(rt, timestamp);
       if (timestamp > open.last) {
         open.last = timestamp;
         this.#open.delete(traceId);
@@ -129,7 +137,8 @@ export class TraceAssembler implements CsvVisitor {
     } else if (this.#closed.has(traceId) || this.maxTimestamp - timestamp > this.#window) {
       this.#report.count("lateRows");
     } else {
-      this.#open.set(traceId, { last: timestamp, rows: [row] });
+      const names = [this.#intern(fields[c[2]]), this.#intern(fields[c[3]]), this.#intern(fields[c[4]])];
+      this.#open.set(traceId, { last: timestamp, names, numbers: [rt, timestamp] });
     }
   }
 
@@ -156,6 +165,24 @@ export class TraceAssembler implements CsvVisitor {
 
   #close(traceId: string, open: OpenTrace): void {
     this.traces++;
-    this.#onTrace({ traceId, rows: open.rows });
+    const { names, numbers } = open;
+    const rows: CallRow[] = new Array(numbers.length / 2);
+    for (let i = 0; i < rows.length; i++) {
+      rows[i] = {
+        rpcId: names[3 * i],
+        um: names[3 * i + 1],
+        dm: names[3 * i + 2],
+        rt: numbers[2 * i],
+        timestamp: numbers[2 * i + 1],
+      };
+    }
+    this.#onTrace({ traceId, rows });
+  }
+
+  #intern(text: string): string {
+    const known = this.#strings.get(text);
+    if (known !== undefined) return known;
+    if (this.#strings.size < MAX_INTERNED) this.#strings.set(text, text);
+    return text;
   }
 }
