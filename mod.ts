@@ -25,6 +25,11 @@ import { builtins as envBuiltins, commands as envCommands } from "./envs/mod.ts"
 import { builtins as pluginBuiltins } from "./plugins/mod.ts";
 
 export * from "./core/mod.ts";
+export * from "./plugins/cma/mod.ts";
+export * from "./plugins/ablation/mod.ts";
+export * from "./plugins/baselines/mod.ts";
+export * from "./envs/simulator/mod.ts";
+export * from "./envs/k8s/mod.ts";
 
 /** A new registry holding every built-in plugin; register your own on it. */
 export function createRegistry(): PluginRegistry {

@@ -9,6 +9,12 @@
 import { parseArgs } from "node:util";
 import { InputError } from "./errors.ts";
 import { loadPipeline } from "./pipeline.ts";
+import { train } from "./train.ts";
+import { evaluate } from "./evaluate.ts";
+import { runControlLoop } from "./control_loop.ts";
+import { createEnvironment, createPolicy } from "./assemble.ts";
+import { useBackend } from "./backend.ts";
+import { loadPolicyCheckpoint } from "./checkpoint.ts";
 import type { PluginRegistry } from "./registry.ts";
 import type { JsonSchema, Plugin } from "./plugin.ts";
 
@@ -96,6 +102,92 @@ function builtinCommands(options: CliOptions, print: (line: string) => void): Cl
   const { registry } = options;
   return [
     {
+      name: "train",
+      description: "Train a pipeline's policy (default: examples/pipelines/quickstart.json).",
+      usage: "Usage: deno task train [pipeline.json] [--resume] [--quiet]\n\n" +
+        "Trains the pipeline's learned policy and writes the run folder (train.out): the resolved pipeline,\n" +
+        "metrics.jsonl and checkpoints. --resume continues from the last complete checkpoint.",
+      async run(args) {
+        const { values, positionals } = parseArgs({
+          args,
+          allowPositionals: true,
+          options: {
+            resume: { type: "boolean", default: false },
+            quiet: { type: "boolean", default: false },
+          },
+        });
+        if (positionals.length > 1) throw new InputError("train takes at most one pipeline file");
+        const loaded = await loadPipeline(positionals[0] ?? options.defaultPipeline, { registry });
+        const result = await train(loaded, { resume: values.resume, quiet: values.quiet, log: print });
+        print(`trained ${result.episodes} episodes; run folder: ${result.runDir}`);
+        if (result.checkpoint) print(`last checkpoint: ${result.checkpoint}`);
+        return 0;
+      },
+    },
+    {
+      name: "eval",
+      description: "Evaluate a pipeline's policy against its eval.compare entries and write a report.",
+      usage: "Usage: deno task eval [pipeline.json] [--out <folder>]\n\n" +
+        "Runs the pipeline's policy (its latest checkpoint, if trained) and every eval.compare entry on the\n" +
+        "same seeds and workload, then writes per-step metrics (JSONL, CSV), report.md and SVG charts.",
+      async run(args) {
+        const { values, positionals } = parseArgs({
+          args,
+          allowPositionals: true,
+          options: { out: { type: "string" } },
+        });
+        if (positionals.length > 1) throw new InputError("eval takes at most one pipeline file");
+        const loaded = await loadPipeline(positionals[0] ?? options.defaultPipeline, { registry });
+        const result = await evaluate(loaded, { out: values.out, log: print });
+        print(`report: ${result.out}/report.md`);
+        return 0;
+      },
+    },
+    {
+      name: "run",
+      description: "Drive a policy (trained, or a rule such as hpa) against an environment without training.",
+      usage: "Usage: deno task run <pipeline.json> [--checkpoint <dir>] [--steps N] [--seed N]\n\n" +
+        "Runs the control loop: the policy chooses desired replicas every step and the environment applies\n" +
+        "them; every decision is logged as one JSON line. SIGINT/SIGTERM finish the step in flight, then exit.",
+      async run(args) {
+        const { values, positionals } = parseArgs({
+          args,
+          allowPositionals: true,
+          options: { checkpoint: { type: "string" }, steps: { type: "string" }, seed: { type: "string" } },
+        });
+        if (positionals.length !== 1) throw new InputError("run takes exactly one pipeline file");
+        const steps = optionalInteger(values.steps, "--steps", 1);
+        const seed = optionalInteger(values.seed, "--seed", 0);
+        const loaded = await loadPipeline(positionals[0], { registry });
+        const plugin = loaded.plugin("policy", loaded.config.policy);
+        if ((plugin.requires ?? []).length > 0 || values.checkpoint) await useBackend(loaded.config.backend);
+        const env = await createEnvironment(loaded, { episodeLength: loaded.config.eval.episodeLength });
+        const { policy } = await createPolicy(loaded, { spec: env.spec });
+        if (values.checkpoint) {
+          const dir = await loadPolicyCheckpoint(policy, values.checkpoint);
+          print(JSON.stringify({ event: "checkpoint", dir }));
+        }
+        const controller = new AbortController();
+        const stop = () => controller.abort();
+        const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
+        for (const s of signals) Deno.addSignalListener(s, stop);
+        try {
+          const summary = await runControlLoop(env, {
+            policy,
+            log: print,
+            signal: controller.signal,
+            maxSteps: steps,
+            seed,
+          });
+          print(JSON.stringify({ event: "stopped", ...summary }));
+        } finally {
+          for (const s of signals) Deno.removeSignalListener(s, stop);
+          policy.dispose?.();
+        }
+        return 0;
+      },
+    },
+    {
       name: "validate",
       description: "Validate a pipeline and print it resolved, every default filled in.",
       usage: "Usage: deno task validate <pipeline.json>\n\n" +
@@ -141,6 +233,15 @@ function builtinCommands(options: CliOptions, print: (line: string) => void): Cl
       },
     },
   ];
+}
+
+function optionalInteger(value: string | undefined, flag: string, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) {
+    throw new InputError(`${flag} must be an integer >= ${min} (got "${value}")`);
+  }
+  return n;
 }
 
 /** A plugin as `deno task plugins` shows it: kind, name, description and each option. */

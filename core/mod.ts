@@ -24,3 +24,8 @@ export * from "./assemble.ts";
 export * from "./checkpoint.ts";
 export * from "./check_environment.ts";
 export * from "./cli.ts";
+export * from "./train.ts";
+export * from "./evaluate.ts";
+export * from "./report.ts";
+export * from "./charts.ts";
+export * from "./control_loop.ts";
