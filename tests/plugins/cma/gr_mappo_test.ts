@@ -7,6 +7,8 @@ import { resolvePipeline } from "../../../core/pipeline.ts";
 import { _collect } from "../../../core/_train_rollout.ts";
 import type { Rollout } from "../../../core/models.ts";
 import { GrMappo } from "../../../plugins/cma/gr_mappo.ts";
+import { dependencyAttentionPlugin } from "../../../plugins/cma/dependency_attention.ts";
+import { informationAttentionPlugin } from "../../../plugins/cma/information_attention.ts";
 import type { GrMappoOptions } from "../../../plugins/cma/gr_mappo_options.ts";
 import { StandInEncoder, StandInFilter, standInRegistry, tinyPipeline, ToyCluster } from "./_stand_ins.ts";
 import { near } from "./_near.ts";
@@ -156,4 +158,27 @@ Deno.test("a non-finite loss is refused before any weight changes", async () => 
   deepEqual(await policy.act(obs, { deterministic: true }), before);
   policy.dispose();
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("with the real attention plugins: attention maps for charts, and every variable learns", async () => {
+  const spec = new ToyCluster(0, 6).spec;
+  const context = { seed: 8, baseDir: ".", spec };
+  const encoder = await dependencyAttentionPlugin.create({ hidden: 8, heads: 2 }, context);
+  const filter = await informationAttentionPlugin.create({ hidden: 8, heads: 2 }, {
+    ...context,
+    inputWidth: 8,
+  });
+  const policy = new GrMappo({ actorHidden: 8, criticHidden: 8 }, { spec, seed: 8, encoder, filter });
+  const r = await rollout(policy, 4);
+  const maps = await policy.explain(r.observations[0][0]);
+  equal(maps.dependency?.length, 3 * 3 * 3);
+  equal(maps.information?.length, 3 * 3);
+  for (let row = 0; row < 9; row++) {
+    near(maps.dependency!.slice(row * 3, row * 3 + 3).reduce((a, b) => a + b), 1, 1e-5);
+  }
+  for (let row = 0; row < 3; row++) {
+    near(maps.information!.slice(row * 3, row * 3 + 3).reduce((a, b) => a + b), 1, 1e-5);
+  }
+  for (const [name, norm] of Object.entries(policy.gradientNorms(r))) ok(norm > 0, `${name}: ${norm}`);
+  policy.dispose();
 });
