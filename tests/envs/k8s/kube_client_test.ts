@@ -1,4 +1,4 @@
-import { deepEqual, equal, ok, rejects } from "node:assert/strict";
+import { deepEqual, ok, rejects } from "node:assert/strict";
 import { caught } from "./_caught.ts";
 import { KubeApiError, KubeClient, parseCpuQuantity } from "../../../envs/k8s/kube_client.ts";
 import type { RetryOptions } from "../../../envs/k8s/retry.ts";
