@@ -148,18 +148,19 @@ export class ClusterReader {
         .filter((r): r is DeploymentRef => r !== undefined);
     const add = (
       name: string,
-      key: keyof QueryTemplates,
-      values: Record<string, string>,
-      apply: (v: number) => void,
+      q: { key: keyof QueryTemplates; values: Record<string, string>; apply: (v: number) => void },
     ) =>
       jobs.push({
         name,
-        where: `prometheus.queries.${key}`,
-        promql: fillTemplate(this.#queries[key], { values, where: `prometheus.queries.${key}` }),
+        where: `prometheus.queries.${q.key}`,
+        promql: fillTemplate(this.#queries[q.key], {
+          values: q.values,
+          where: `prometheus.queries.${q.key}`,
+        }),
         apply: (result) => {
           const v = resultValue(result);
           if (v === undefined || !Number.isFinite(v)) return false;
-          apply(v);
+          q.apply(v);
           return true;
         },
       });
@@ -176,23 +177,21 @@ export class ClusterReader {
     if (all.length > 0) {
       const values = { ...group(all), window, sloBucket: options.sloBucket ?? String(options.sloMs) };
       for (const [q, key] of [[0.5, "p50"], [0.95, "p95"], [0.99, "p99"]] as const) {
-        add(
-          `latency p${q * 100}`,
-          "latencyQuantile",
-          { ...values, quantile: String(q) },
-          (v) => snap.e2e[key] = v,
-        );
+        add(`latency p${q * 100}`, {
+          key: "latencyQuantile",
+          values: { ...values, quantile: String(q) },
+          apply: (v) => snap.e2e[key] = v,
+        });
       }
-      add("sloViolation", "sloViolation", values, (v) => snap.e2e.slo = clamp01(v));
+      add("sloViolation", { key: "sloViolation", values, apply: (v) => snap.e2e.slo = clamp01(v) });
       for (let a = 0; a < this.#A; a++) {
         const refs = entryRefs([a]);
         if (refs.length === 0) continue;
-        add(
-          `sloViolation ${options.nodes[a].id}`,
-          "sloViolation",
-          { ...values, ...group(refs) },
-          (v) => snap.nodeViolation[a] = clamp01(v),
-        );
+        add(`sloViolation ${options.nodes[a].id}`, {
+          key: "sloViolation",
+          values: { ...values, ...group(refs) },
+          apply: (v) => snap.nodeViolation[a] = clamp01(v),
+        });
       }
     }
     for (const { node, service, ref } of mapping.entries()) {
@@ -205,9 +204,13 @@ export class ClusterReader {
       };
       METRIC_FEATURES.forEach((feature, f) => {
         const at = (node * S + service) * F + f;
-        add(`${feature} ${ref.namespace}/${ref.name}`, feature, values, (v) => {
-          snap.features[at] = v;
-          present[at] = 1;
+        add(`${feature} ${ref.namespace}/${ref.name}`, {
+          key: feature,
+          values,
+          apply: (v) => {
+            snap.features[at] = v;
+            present[at] = 1;
+          },
         });
       });
     }

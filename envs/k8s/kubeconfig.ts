@@ -131,7 +131,7 @@ export async function loadKubeconfig(
   const contextName = options.context ?? str(root["current-context"]);
   if (!contextName) throw new InputError(`kubeconfig ${path}: no current-context and no context given`);
   const context = asObject(
-    named(root.contexts, contextName, `kubeconfig ${path}: contexts`).context,
+    named(root.contexts, { name: contextName, where: `kubeconfig ${path}: contexts` }).context,
     `kubeconfig ${path}: contexts[${contextName}].context`,
   );
   const clusterName = str(context.cluster);
@@ -139,11 +139,14 @@ export async function loadKubeconfig(
   const where = `kubeconfig ${path}`;
   if (!clusterName) throw new InputError(`${where}: contexts[${contextName}].context.cluster is missing`);
   const cluster = asObject(
-    named(root.clusters, clusterName, `${where}: clusters`).cluster,
+    named(root.clusters, { name: clusterName, where: `${where}: clusters` }).cluster,
     `${where}: clusters[${clusterName}].cluster`,
   );
   const user = userName
-    ? asObject(named(root.users, userName, `${where}: users`).user ?? {}, `${where}: users[${userName}].user`)
+    ? asObject(
+      named(root.users, { name: userName, where: `${where}: users` }).user ?? {},
+      `${where}: users[${userName}].user`,
+    )
     : {};
   const clusterField = `${where}: clusters[${clusterName}].cluster`;
   const userField = `${where}: users[${userName}].user`;
@@ -207,7 +210,7 @@ async function pem(
   }
 }
 
-function named(list: unknown, name: string, where: string): Record<string, unknown> {
+function named(list: unknown, { name, where }: { name: string; where: string }): Record<string, unknown> {
   if (!Array.isArray(list)) throw new InputError(`${where} is missing or not a list`);
   const entry = list.find((e) => typeof e === "object" && e !== null && e.name === name);
   if (!entry) {

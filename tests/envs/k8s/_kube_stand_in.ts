@@ -44,7 +44,7 @@ export interface KubeStandIn {
 
 const SCALE = /^\/apis\/apps\/v1\/namespaces\/([a-z0-9-]+)\/deployments\/([a-z0-9.-]+)(\/scale)?$/;
 
-function status(code: number, reason: string, message: string): Response {
+function status(code: number, { reason, message }: { reason: string; message: string }): Response {
   return Response.json(
     { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message, reason, code },
     { status: code },
@@ -92,57 +92,67 @@ export function startKubeStandIn(options: KubeStandInOptions): KubeStandIn {
     const auth = request.headers.get("authorization");
     if (auth !== `Bearer ${options.token}` && auth !== `Bearer ${options.forbiddenToken}`) {
       const echo = options.echoAuthorization ? ` (got ${auth})` : "";
-      return status(401, "Unauthorized", `Unauthorized${echo}`);
+      return status(401, { reason: "Unauthorized", message: `Unauthorized${echo}` });
     }
     const failure = state.failNext.shift();
     if (failure !== undefined) {
       const reason = failure === 409 ? "Conflict" : failure === 429 ? "TooManyRequests" : "InternalError";
       const headers = failure === 429 ? { "retry-after": "0" } : undefined;
       const echo = options.echoAuthorization ? ` (got ${auth})` : "";
-      const r = status(failure, reason, `injected ${failure}${echo}`);
+      const r = status(failure, { reason: reason, message: `injected ${failure}${echo}` });
       return new Response(r.body, {
         status: failure,
         headers: { ...headers, "content-type": "application/json" },
       });
     }
     const m = SCALE.exec(url.pathname);
-    if (!m) return status(404, "NotFound", "the server could not find the requested resource");
+    if (!m) {
+      return status(404, { reason: "NotFound", message: "the server could not find the requested resource" });
+    }
     const [, ns, name, scale] = m;
     if (auth === `Bearer ${options.forbiddenToken}`) {
       const verb = request.method === "PATCH" ? "patch" : "get";
-      return status(
-        403,
-        "Forbidden",
-        `deployments.apps "${name}" is forbidden: User "system:serviceaccount:${ns}:agent" cannot ${verb} resource "deployments${
-          scale ? "/scale" : ""
-        }" in API group "apps" in the namespace "${ns}"`,
-      );
+      return status(403, {
+        reason: "Forbidden",
+        message:
+          `deployments.apps "${name}" is forbidden: User "system:serviceaccount:${ns}:agent" cannot ${verb} resource "deployments${
+            scale ? "/scale" : ""
+          }" in API group "apps" in the namespace "${ns}"`,
+      });
     }
     const d = state.deployments[`${ns}/${name}`];
-    if (!d) return status(404, "NotFound", `deployments.apps "${name}" not found`);
+    if (!d) return status(404, { reason: "NotFound", message: `deployments.apps "${name}" not found` });
     if (request.method === "PATCH") {
-      if (!scale) return status(405, "MethodNotAllowed", "only the scale subresource is patched here");
+      if (!scale) {
+        return status(405, {
+          reason: "MethodNotAllowed",
+          message: "only the scale subresource is patched here",
+        });
+      }
       const type = request.headers.get("content-type") ?? "";
       if (!type.startsWith("application/merge-patch+json")) {
-        return status(
-          415,
-          "UnsupportedMediaType",
-          `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`,
-        );
+        return status(415, {
+          reason: "UnsupportedMediaType",
+          message:
+            `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`,
+        });
       }
       let patch: { spec?: { replicas?: unknown } };
       try {
         patch = JSON.parse(body);
       } catch {
-        return status(400, "BadRequest", "error decoding patch");
+        return status(400, { reason: "BadRequest", message: "error decoding patch" });
       }
       const replicas = patch.spec?.replicas;
       if (typeof replicas !== "number" || !Number.isInteger(replicas) || replicas < 0) {
-        return status(422, "Invalid", `Scale.autoscaling "${name}" is invalid: spec.replicas`);
+        return status(422, {
+          reason: "Invalid",
+          message: `Scale.autoscaling "${name}" is invalid: spec.replicas`,
+        });
       }
       d.replicas = replicas;
     } else if (request.method !== "GET") {
-      return status(405, "MethodNotAllowed", "method not allowed");
+      return status(405, { reason: "MethodNotAllowed", message: "method not allowed" });
     }
     const metadata = { name, namespace: ns, uid: `uid-${name}`, resourceVersion: "1001" };
     if (scale) {

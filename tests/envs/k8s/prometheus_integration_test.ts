@@ -63,7 +63,10 @@ function exporterText(elapsed: number): string {
   return lines.join("\n") + "\n";
 }
 
-function near(actual: number, expected: number, relative: number, what: string) {
+function near(
+  actual: number,
+  { is: expected, within: relative, what }: { is: number; within: number; what: string },
+) {
   ok(
     Math.abs(actual - expected) <= relative * Math.abs(expected),
     `${what}: ${actual} is not within ${relative * 100}% of ${expected}`,
@@ -126,7 +129,7 @@ Deno.test({
         deepEqual([empty.result.resultType, resultValue(empty.result)], ["vector", undefined]);
         const rate = await client.query(arrival, { time: Date.now() });
         ok(rate.result.resultType === "vector" && rate.result.samples.length === 1);
-        near(resultValue(rate.result)!, 10, 0.03, "arrival rate");
+        near(resultValue(rate.result)!, { is: 10, within: 0.03, what: "arrival rate" });
         const bad = await caught(() => client.query("sum("), PrometheusError);
         deepEqual([bad.errorType, bad.status], ["bad_data", 400]);
       });
@@ -156,40 +159,40 @@ Deno.test({
           const F = 6;
           // frontend: replicas 2, ready 2, cpu 0.5, arrival 10, p95 750, dropped 1
           deepEqual(Array.from(obs.services.slice(0, 2)), [2, 2]);
-          near(obs.services[2], 0.5, 0.03, "frontend cpuUtilization");
-          near(obs.services[3], 10, 0.03, "frontend arrivalRate");
-          near(obs.services[4], 750, 1e-6, "frontend p95LatencyMs");
-          near(obs.services[5], 1, 0.03, "frontend droppedRate");
+          near(obs.services[2], { is: 0.5, within: 0.03, what: "frontend cpuUtilization" });
+          near(obs.services[3], { is: 10, within: 0.03, what: "frontend arrivalRate" });
+          near(obs.services[4], { is: 750, within: 1e-6, what: "frontend p95LatencyMs" });
+          near(obs.services[5], { is: 1, within: 0.03, what: "frontend droppedRate" });
           // cart: replicas 1, cpu 0.4, arrival 4, p95 = 0.95·100 = 95 ms (all in the first bucket)
           deepEqual(Array.from(obs.services.slice(F, F + 2)), [1, 1]);
-          near(obs.services[F + 2], 0.4, 0.03, "cart cpuUtilization");
-          near(obs.services[F + 3], 4, 0.03, "cart arrivalRate");
-          near(obs.services[F + 4], 95, 1e-6, "cart p95LatencyMs");
+          near(obs.services[F + 2], { is: 0.4, within: 0.03, what: "cart cpuUtilization" });
+          near(obs.services[F + 3], { is: 4, within: 0.03, what: "cart arrivalRate" });
+          near(obs.services[F + 4], { is: 95, within: 1e-6, what: "cart p95LatencyMs" });
           equal(obs.services[F + 5], 0);
           // calls[frontend → cart] = 4 req/s; nothing else
-          near(obs.calls[1], 4, 0.03, "calls frontend→cart");
+          near(obs.calls[1], { is: 4, within: 0.03, what: "calls frontend→cart" });
           deepEqual([obs.calls[0], obs.calls[2], obs.calls[3]], [0, 0, 0]);
-          near(obs.nodes[0], 3 / 6, 1e-6, "capacityUsed");
+          near(obs.nodes[0], { is: 3 / 6, within: 1e-6, what: "capacityUsed" });
 
           const result = await env.step(new Int32Array([3, 1]));
           deepEqual(sleeps, [15000]);
           equal(api.deployments["shop/frontend-edge-0"].replicas, 3);
           deepEqual(Array.from(result.observation.replicas), [3, 1]);
-          near(result.metrics.p50LatencyMs, 150, 1e-6, "p50");
-          near(result.metrics.p95LatencyMs, 750, 1e-6, "p95");
-          near(result.metrics.p99LatencyMs, 950, 1e-6, "p99");
-          near(result.metrics.sloViolationRate, 0.1, 1e-6, "sloViolationRate");
-          near(result.metrics.droppedRate, 1, 0.03, "droppedRate");
+          near(result.metrics.p50LatencyMs, { is: 150, within: 1e-6, what: "p50" });
+          near(result.metrics.p95LatencyMs, { is: 750, within: 1e-6, what: "p95" });
+          near(result.metrics.p99LatencyMs, { is: 950, within: 1e-6, what: "p99" });
+          near(result.metrics.sloViolationRate, { is: 0.1, within: 1e-6, what: "sloViolationRate" });
+          near(result.metrics.droppedRate, { is: 1, within: 0.03, what: "droppedRate" });
           equal(result.metrics.replicas, 4);
           // cpuSeconds = (3·0.5 + 1·0.25)·15 = 26.25
-          near(result.metrics.cpuSeconds, 26.25, 1e-6, "cpuSeconds");
+          near(result.metrics.cpuSeconds, { is: 26.25, within: 1e-6, what: "cpuSeconds" });
           deepEqual([result.metrics.metricErrors, result.metrics.scaleErrors, result.metrics.scaled], [
             0,
             0,
             1,
           ]);
           // reward = −(1 · 10 req/s · 0.1 + 0.1 · 4 replicas) = −1.4
-          near(result.rewards[0], -1.4, 0.03, "reward");
+          near(result.rewards[0], { is: -1.4, within: 0.03, what: "reward" });
           ok(logs.some((l) => JSON.parse(l).event === "scaled"), logs.join("\n"));
         } finally {
           await env.close();
