@@ -182,3 +182,12 @@ Deno.test("with the real attention plugins: attention maps for charts, and every
   for (const [name, norm] of Object.entries(policy.gradientNorms(r))) ok(norm > 0, `${name}: ${norm}`);
   policy.dispose();
 });
+
+Deno.test("linear learning-rate decay follows the training progress", async () => {
+  const policy = makePolicy(9, { lrDecay: true, lr: 0.001, ppoEpochs: 1 });
+  const r = await rollout(policy, 2);
+  equal((await policy.update(r)).lr, 0.001);
+  policy.setProgress(0.75);
+  near((await policy.update(r)).lr, 0.00025, 1e-12);
+  policy.dispose();
+});
