@@ -6,14 +6,24 @@
  * M/M/c queue at `(y, s)` (service time Exp(μ), plus an Exp(cμ − λ) wait with the Erlang C probability);
  * sequential callees add up, parallel ones take the slowest. A request fails when a visited service is
  * unreachable or drops it (probability = the queue's overflow fraction); failed requests count at the
- * timeout. Every buffer is allocated once; random variates come from the shared pools (`_variates.ts`).
+ * timeout. Every buffer is allocated once; random variates come from the shared pools (`_variates.ts`),
+ * read in order from a seeded random start. Samples of a class are processed column-wise (one call-tree
+ * node for up to {@linkcode CHUNK} samples at a time, children before parents), with a failure carried as
+ * an infinite latency, so the inner loops are short, branch-light and cache-friendly.
  */
 import type { Random } from "../../core/random.ts";
 import type { CallTrees } from "./_call_trees.ts";
 import type { LoadModel } from "./_load_model.ts";
-import { POOL_MASK, VariateCursor, variatePools } from "./_variates.ts";
+import { exponentialPool, POOL_MASK, POOL_PAD } from "./_variates.ts";
 import type { ClusterLayout } from "./cluster.ts";
 import type { Topology } from "./topology.ts";
+
+/** The quantiles {@linkcode LatencySampler.percentiles} holds. */
+const QUANTILES = [0.5, 0.95, 0.99];
+
+/** Samples processed together per call-tree node (at most 3 pool reads each, within `POOL_PAD`). */
+export const CHUNK = 64;
+if (3 * CHUNK > POOL_PAD) throw new Error("CHUNK too large for POOL_PAD");
 
 /** Options of a {@linkcode LatencySampler}. */
 export interface SamplerOptions {
@@ -51,23 +61,24 @@ export class LatencySampler {
   readonly #trees: CallTrees;
   readonly #s: number;
   readonly #cluster: ClusterLayout;
-  readonly #cursor = new VariateCursor();
-  readonly #pools = variatePools();
-  // Per tree node (one class at a time).
+  readonly #pool = exponentialPool();
+  // Per tree node (of the class being sampled).
   readonly #place: Int32Array;
   readonly #rtt: Float64Array;
   readonly #serviceMs: Float64Array;
   readonly #waitP: Float64Array;
   readonly #waitMs: Float64Array;
   readonly #dropP: Float64Array;
+  readonly #waitCut: Float64Array; // −ln(wait probability): wait = max(0, E − cut) · waitMs
+  readonly #dropCut: Float64Array; // −ln(1 − drop probability): dropped when E < cut
+  readonly #callCut: Float64Array; // −ln(call probability): called when E > cut
   readonly #success: Float64Array;
+  // Per (local tree node, sample of the chunk): sum of sequential callees, max of parallel callees.
   readonly #seq: Float64Array;
   readonly #par: Float64Array;
-  readonly #fail: Uint8Array;
+  readonly #root: Float64Array;
   readonly #serviceMsOf: Float64Array;
-  // The request class being sampled: entry node and root service.
-  #node = 0;
-  #root = 0;
+  #e = 0; // next index into the exponential pool
 
   /** Allocates every buffer. */
   constructor(
@@ -93,10 +104,17 @@ export class LatencySampler {
     this.#waitP = new Float64Array(t);
     this.#waitMs = new Float64Array(t);
     this.#dropP = new Float64Array(t);
+    this.#waitCut = new Float64Array(t);
+    this.#dropCut = new Float64Array(t);
+    this.#callCut = Float64Array.from(ctx.trees.probability, (p) => -Math.log(p));
     this.#success = new Float64Array(t);
-    this.#seq = new Float64Array(t);
-    this.#par = new Float64Array(t);
-    this.#fail = new Uint8Array(t);
+    let widest = 1;
+    for (let r = 0; r < ctx.trees.rootStart.length; r++) {
+      widest = Math.max(widest, ctx.trees.rootEnd[r] - ctx.trees.rootStart[r]);
+    }
+    this.#seq = new Float64Array(widest * CHUNK);
+    this.#par = new Float64Array(widest * CHUNK);
+    this.#root = new Float64Array(CHUNK);
     this.#serviceMsOf = Float64Array.from(ctx.topology.rates, (mu) => 1000 / mu);
   }
 
@@ -112,7 +130,7 @@ export class LatencySampler {
     this.nodeExternal.fill(0);
     this.nodeFailed.fill(0);
     this.failedSamples = 0;
-    this.#cursor.shuffle(rng);
+    this.#e = rng.nextUint32() & POOL_MASK;
     let total = 0;
     for (let x = 0; x < a; x++) {
       for (let j = 0; j < s; j++) total += external[j] * share[x];
@@ -130,35 +148,57 @@ export class LatencySampler {
         cum += rate;
         const samples = Math.floor((cum / total) * n + offset) - first;
         this.nodeExternal[x] += rate;
-        this.#node = x;
-        this.#root = j;
-        this.#placeClass(load);
-        const success = this.#success[this.#trees.rootStart[j]];
-        this.nodeFailed[x] += rate * (1 - success);
-        for (let k = 0; k < samples && this.count < n; k++) this.#sampleOne();
+        this.#placeClass(load, { node: x, root: j });
+        this.nodeFailed[x] += rate * (1 - this.#success[this.#trees.rootStart[j]]);
+        for (let done = 0; done < samples;) {
+          const m = Math.min(CHUNK, samples - done, n - this.count);
+          if (m <= 0) break;
+          this.#sampleChunk({ node: x, root: j, count: m });
+          done += m;
+        }
       }
     }
-    this.latencies.fill(Infinity, this.count);
-    this.latencies.sort();
+    this.#quantiles();
   }
 
-  /** The `q`-quantile (0–1, linear interpolation) of this step's sampled latencies in ms; 0 without samples. */
-  quantile(q: number): number {
-    const n = this.count;
-    if (n === 0) return 0;
-    const h = (n - 1) * q, lo = Math.floor(h);
-    const hi = lo + 1 < n ? lo + 1 : lo;
-    return this.latencies[lo] + (h - lo) * (this.latencies[hi] - this.latencies[lo]);
+  /** This step's 50th, 95th and 99th percentiles of the sampled latencies in ms (0 without samples). */
+  readonly percentiles: Float64Array = new Float64Array(3);
+  readonly #range = { lo: 0, hi: 0, k: 0 };
+
+  /**
+   * Linear-interpolation quantiles (q = 0.5, 0.95, 0.99) by successive selections: each one only
+   * searches above the previous, so three order statistics cost little more than one.
+   */
+  #quantiles(): void {
+    const n = this.count, a = this.latencies, r = this.#range;
+    r.lo = 0;
+    r.hi = n;
+    for (let p = 0; p < 3; p++) {
+      if (n === 0) {
+        this.percentiles[p] = 0;
+        continue;
+      }
+      const h = (n - 1) * QUANTILES[p], k = Math.floor(h);
+      r.k = k;
+      if (k >= r.lo) selectKth(a, r);
+      let next = a[k];
+      if (k + 1 < n) {
+        next = a[k + 1];
+        for (let i = k + 2; i < n; i++) if (a[i] < next) next = a[i];
+      }
+      this.percentiles[p] = a[k] + (h - k) * (next - a[k]);
+      r.lo = k + 1;
+    }
   }
 
-  /** Places the tree of the current request class on the nodes and computes its success probability. */
-  #placeClass(load: LoadModel): void {
+  /** Places the tree of a request class on the nodes and computes its success probability. */
+  #placeClass(load: LoadModel, cls: { node: number; root: number }): void {
     const tr = this.#trees, s = this.#s, a = this.#cluster.nodes.length, dist = this.#cluster.distance;
-    const st = tr.rootStart[this.#root], en = tr.rootEnd[this.#root];
+    const st = tr.rootStart[cls.root], en = tr.rootEnd[cls.root];
     const place = this.#place, success = this.#success;
     for (let i = st; i < en; i++) {
       const p = tr.parent[i];
-      const from = p < 0 ? this.#node : place[p];
+      const from = p < 0 ? cls.node : place[p];
       const y = from < 0 ? -1 : load.route[from * s + tr.service[i]];
       place[i] = y;
       success[i] = 1;
@@ -172,6 +212,8 @@ export class LatencySampler {
       this.#waitP[i] = load.waitProbability[q];
       this.#waitMs[i] = 1000 / load.waitRate[q];
       this.#dropP[i] = load.dropFraction[q];
+      this.#waitCut[i] = -Math.log(this.#waitP[i]); // Infinity when nobody waits
+      this.#dropCut[i] = -Math.log(1 - this.#dropP[i]);
     }
     // Success probability bottom-up: own (1 − drop) times, per call, (1 − p + p · success(callee)).
     for (let i = en - 1; i >= st; i--) {
@@ -182,79 +224,100 @@ export class LatencySampler {
     }
   }
 
-  /** Walks one request of the current class through its placed tree (children first) and records it. */
-  #sampleOne(): void {
-    const tr = this.#trees, parent = tr.parent, parallel = tr.parallel, prob = tr.probability;
-    const st = tr.rootStart[this.#root], en = tr.rootEnd[this.#root];
-    const seq = this.#seq, par = this.#par, fail = this.#fail;
-    const rtt = this.#rtt, serviceMs = this.#serviceMs, waitP = this.#waitP, waitMs = this.#waitMs;
-    const dropP = this.#dropP;
-    const { exponential: E, uniform: U } = this.#pools;
-    const cur = this.#cursor;
-    let ei = cur.e, ui = cur.u;
-    const es = cur.eStride, us = cur.uStride;
-    let latency = 0, failed = 0;
+  /**
+   * Walks `count` requests of a class through its placed tree, column-wise (children before parents),
+   * and records them. Per visit: `rtt + E₁·serviceMs + max(0, E₂ − waitCut)·waitMs` plus the callees;
+   * `seq`/`par` rows are read and zeroed as they are consumed, so they start at zero for every chunk.
+   */
+  #sampleChunk(cls: { node: number; root: number; count: number }): void {
+    const tr = this.#trees, parent = tr.parent, parallel = tr.parallel;
+    const st = tr.rootStart[cls.root], en = tr.rootEnd[cls.root], m = cls.count;
+    const seq = this.#seq, par = this.#par, root = this.#root, E = this.#pool;
+    let e = this.#e;
     for (let i = en - 1; i >= st; i--) {
-      let f = fail[i];
-      let l = seq[i] + par[i];
-      seq[i] = 0;
-      par[i] = 0;
-      fail[i] = 0;
-      const svc = serviceMs[i];
-      if (svc < 0) f = 1;
-      else {
-        l += rtt[i] + E[ei] * svc;
-        ei = (ei + es) & POOL_MASK;
-        const w = waitP[i];
-        if (w > 0) {
-          if (U[ui] < w) {
-            l += E[ei] * waitMs[i];
-            ei = (ei + es) & POOL_MASK;
+      e &= POOL_MASK; // at most 3·m reads follow, inside the pool's padding
+      const row = (i - st) * CHUNK, p = parent[i];
+      const out = p < 0 ? root : parallel[i] === 1 ? par : seq;
+      const orow = p < 0 ? 0 : (p - st) * CHUNK;
+      const svc = this.#serviceMs[i], rtt = this.#rtt[i], cut = this.#waitCut[i], wMs = this.#waitMs[i];
+      const dropCut = this.#dropCut[i], callCut = this.#callCut[i];
+      const isPar = p >= 0 && parallel[i] === 1;
+      for (let k = 0; k < m; k++) {
+        let l = seq[row + k] + par[row + k];
+        seq[row + k] = 0;
+        par[row + k] = 0;
+        if (svc < 0) l = Infinity; // no node has a ready replica
+        else {
+          l += rtt + E[e] * svc + Math.max(E[e + 1] - cut, 0) * wMs;
+          e += 2;
+          if (dropCut > 0) {
+            if (E[e] < dropCut) l = Infinity;
+            e++;
           }
-          ui = (ui + us) & POOL_MASK;
         }
-        const d = dropP[i];
-        if (d > 0) {
-          if (U[ui] < d) f = 1;
-          ui = (ui + us) & POOL_MASK;
+        if (callCut > 0) {
+          const called = E[e] > callCut;
+          e++;
+          if (!called) continue;
         }
+        if (p < 0) out[k] = l;
+        else if (isPar) {
+          if (l > out[orow + k]) out[orow + k] = l;
+        } else out[orow + k] += l;
       }
-      const p = parent[i];
-      if (p < 0) {
-        latency = l;
-        failed = f;
+    }
+    this.#e = e & POOL_MASK;
+    const { sloMs, timeoutMs } = this.#o;
+    const x = cls.node;
+    for (let k = 0; k < m; k++) {
+      let latency = root[k];
+      const failed = latency === Infinity;
+      if (latency > timeoutMs) latency = timeoutMs;
+      this.latencies[this.count++] = latency;
+      this.nodeSamples[x]++;
+      if (failed) {
+        this.failedSamples++;
+        this.nodeViolations[x]++;
+        this.nodeOvershoot[x] += 1;
         continue;
       }
-      const pr = prob[i];
-      if (pr < 1) {
-        const called = U[ui] < pr;
-        ui = (ui + us) & POOL_MASK;
-        if (!called) continue;
+      this.nodeServed[x]++;
+      this.nodeLatencySum[x] += latency;
+      if (latency > sloMs) {
+        this.nodeViolations[x]++;
+        const over = latency / sloMs - 1;
+        this.nodeOvershoot[x] += over < 1 ? over : 1;
       }
-      if (parallel[i] === 1) {
-        if (l > par[p]) par[p] = l;
-      } else seq[p] += l;
-      if (f) fail[p] = 1;
     }
-    cur.e = ei;
-    cur.u = ui;
-    const { sloMs, timeoutMs } = this.#o;
-    const x = this.#node;
-    if (failed || latency > timeoutMs) latency = timeoutMs;
-    this.latencies[this.count++] = latency;
-    this.nodeSamples[x]++;
-    if (failed) {
-      this.failedSamples++;
-      this.nodeViolations[x]++;
-      this.nodeOvershoot[x] += 1;
-      return;
+  }
+}
+
+/**
+ * Moves the `k`-th smallest of `a[lo, hi)` to index `k`, with nothing larger before it and nothing
+ * smaller after it (Hoare's selection with a median-of-three pivot; allocation-free, O(n) expected).
+ */
+export function selectKth(a: Float64Array, range: { lo: number; hi: number; k: number }): void {
+  let lo = range.lo, hi = range.hi - 1;
+  const k = range.k;
+  while (hi > lo) {
+    const mid = (lo + hi) >> 1;
+    // Median of three as the pivot.
+    const x = a[lo], y = a[mid], z = a[hi];
+    const pivot = x < y ? (y < z ? y : x < z ? z : x) : (x < z ? x : y < z ? z : y);
+    let i = lo, j = hi;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        const t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+        i++;
+        j--;
+      }
     }
-    this.nodeServed[x]++;
-    this.nodeLatencySum[x] += latency;
-    if (latency > sloMs) {
-      this.nodeViolations[x]++;
-      const over = latency / sloMs - 1;
-      this.nodeOvershoot[x] += over < 1 ? over : 1;
-    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return;
   }
 }

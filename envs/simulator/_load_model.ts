@@ -9,10 +9,13 @@
  * - Admitted requests of `s` at `b` call each callee `t` `calls(s→t)` times: demand for `t` at `b`.
  *   Services are processed in topological order, so every caller is done before its callees.
  */
-import { MAX_UTILIZATION, responsePercentile, solveMmc } from "./queueing.ts";
+import { MAX_UTILIZATION, PercentileTable, solveMmc } from "./queueing.ts";
 import type { MmcQueue, MmcSolution } from "./queueing.ts";
 import type { ClusterLayout } from "./cluster.ts";
 import type { Topology } from "./topology.ts";
+
+/** The shared 95th-percentile table (a pure function of servers and utilisation). */
+const P95 = new PercentileTable(0.95);
 
 /** Per-(node, service) results of {@linkcode LoadModel.run}, all `[A,S]`, rates in req/s. */
 export class LoadModel {
@@ -151,7 +154,7 @@ export class LoadModel {
       this.waitProbability[i] = sol.waitProbability;
       this.waitRate[i] = sol.waitRate;
       this.meanMs[i] = sol.meanResponse * 1000;
-      this.p95Ms[i] = responsePercentile(sol, 0.95) * 1000;
+      this.p95Ms[i] = P95.lookup(q) * 1000;
     }
   }
 }

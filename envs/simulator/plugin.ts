@@ -189,7 +189,7 @@ export const SIMULATOR_OPTIONS_SCHEMA: JsonSchema = {
     samples: integer("End-to-end requests sampled per step (percentiles, SLO violations).", {
       minimum: 1,
       maximum: 100000,
-      default: 128,
+      default: 64,
     }),
     episodeLength: integer("Overrides the pipeline's episode length (truncation).", { minimum: 1 }),
   },

@@ -71,7 +71,7 @@ export interface SimulatorConfig {
   maxReplicas?: number;
   /** Replicas per (node, service) at reset, clamped like an action (default 1). */
   initialReplicas?: number;
-  /** End-to-end requests sampled per step (default 128). */
+  /** End-to-end requests sampled per step (default 64). */
   samples?: number;
   /** Reward weights (defaults in `DEFAULT_REWARD_WEIGHTS`). */
   rewardWeights?: Partial<RewardWeights>;
@@ -132,7 +132,7 @@ export class Simulator implements Environment {
     const maxR = int("maxReplicas", config.maxReplicas ?? 20, minR);
     const initial = int("initialReplicas", config.initialReplicas ?? 1, 0);
     const delay = int("startupDelaySteps", config.startupDelaySteps ?? 1, 0);
-    const samples = int("samples", config.samples ?? 128, 1);
+    const samples = int("samples", config.samples ?? 64, 1);
     this.#weights = { ...DEFAULT_REWARD_WEIGHTS, ...config.rewardWeights };
     for (const [k, v] of Object.entries(this.#weights)) {
       if (!Number.isFinite(v)) throw new InputError(`simulator: options.rewardWeights.${k} must be a number`);
@@ -280,13 +280,26 @@ export class Simulator implements Environment {
     return out;
   }
 
+  /**
+   * A new observation. Its arrays are fresh (nothing is reused across steps) but are views into one
+   * shared ArrayBuffer, so use the arrays, not their `.buffer`.
+   */
   #observation(): Observation {
     const a = this.spec.nodes.length, s = this.spec.services.length;
     const f = SIMULATOR_SERVICE_FEATURES.length, fn = SIMULATOR_NODE_FEATURES.length;
     const pool = this.#pool, load = this.#load, sm = this.#sampler, rates = this.topology.rates;
-    const services = new Float32Array(a * s * f);
-    const calls = new Float32Array(a * s * s);
-    const nodes = new Float32Array(a * fn);
+    // Fresh arrays every time, as views into one new ArrayBuffer (one allocation instead of six).
+    const nS = a * s * f, nC = a * s * s, nN = a * fn, nL = a * a, nR = a * s;
+    const buffer = new ArrayBuffer(4 * (nS + nC + nN + nL + nR) + nL);
+    const services = new Float32Array(buffer, 0, nS);
+    const calls = new Float32Array(buffer, 4 * nS, nC);
+    const nodes = new Float32Array(buffer, 4 * (nS + nC), nN);
+    const links = new Float32Array(buffer, 4 * (nS + nC + nN), nL);
+    const replicas = new Int32Array(buffer, 4 * (nS + nC + nN + nL), nR);
+    const linkMask = new Uint8Array(buffer, 4 * (nS + nC + nN + nL + nR), nL);
+    links.set(this.cluster.links);
+    linkMask.set(this.cluster.linkMask);
+    replicas.set(pool.replicas);
     for (let x = 0; x < a; x++) {
       let used = 0;
       for (let j = 0; j < s; j++) {
@@ -321,9 +334,9 @@ export class Simulator implements Environment {
       services,
       calls,
       nodes,
-      links: this.cluster.links.slice(),
-      linkMask: this.cluster.linkMask.slice(),
-      replicas: pool.replicas.slice(),
+      links,
+      linkMask,
+      replicas,
     };
   }
 
@@ -351,9 +364,9 @@ export class Simulator implements Environment {
       served += sm.nodeServed[x];
     }
     return {
-      p50LatencyMs: sm.quantile(0.5),
-      p95LatencyMs: sm.quantile(0.95),
-      p99LatencyMs: sm.quantile(0.99),
+      p50LatencyMs: sm.percentiles[0],
+      p95LatencyMs: sm.percentiles[1],
+      p99LatencyMs: sm.percentiles[2],
       sloViolationRate: sm.count > 0 ? violations / sm.count : 0,
       droppedRate: failed,
       replicas,
