@@ -121,6 +121,8 @@ export async function runControlLoop(
         ...(ended ? { reset: ended } : {}),
       };
       log(JSON.stringify(record));
+      // Let timers and signal listeners run even when the environment answers without real waiting.
+      await new Promise((resolve) => setTimeout(resolve, 0));
       observation = result.observation;
       if (ended && steps < maxSteps && !signal?.aborted) {
         observation = await env.reset();

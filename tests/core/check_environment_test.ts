@@ -94,3 +94,14 @@ for (const [fault, make] of BROKEN) {
     assert(finding.message.length > 0);
   });
 }
+
+Deno.test("checkEnvironment skips the checks it is told to, reporting them as skipped", async () => {
+  const env = new class extends EdgeQueueEnvironment {
+    override reset(): Promise<Observation> {
+      return super.reset({ seed: 0 });
+    }
+  }(OPTIONS, 10);
+  const findings = await checkEnvironment(env, { skip: ["seed-changes-trajectory"] });
+  assertEquals(failing(findings), []);
+  assertEquals(findings.find((f) => f.name === "seed-changes-trajectory")?.message, "skipped");
+});

@@ -49,18 +49,8 @@ Deno.test("deno task run: scales through the k8s environment and stops cleanly o
       }),
     );
     const child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--allow-read",
-        "--allow-write",
-        "--allow-env",
-        "--allow-net",
-        "--allow-import",
-        "--allow-sys",
-        `${ROOT}cli.ts`,
-        "run",
-        `${dir}/pipeline.json`,
-      ],
+      // Through `deno task run` exactly as users start it: the task runner must pass SIGTERM on.
+      args: ["task", "--quiet", "run", `${dir}/pipeline.json`],
       cwd: ROOT,
       stdout: "piped",
       stderr: "piped",
