@@ -6,21 +6,10 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import type { CliCommand } from "../../core/cli.ts";
 import { InputError } from "../../core/errors.ts";
 import { loadTrace } from "./trace_data.ts";
 import type { LoadTraceOptions, TraceData } from "./trace_data.ts";
-
-/** A command of the `cma` command line (the same shape the lead puts in `core/cli.ts`). */
-export interface CliCommand {
-  /** The sub-command name, e.g. `trace-summary`. */
-  name: string;
-  /** One line on what it does. */
-  description: string;
-  /** How to call it, flags included. */
-  usage: string;
-  /** Runs it; resolves to the exit code (0 ok, 1 runtime failure, 2 bad input). */
-  run(args: string[]): Promise<number>;
-}
 
 /** Rate statistics of one service in requests per second over the trace's buckets. */
 export interface ServiceRateStats {

@@ -37,7 +37,7 @@ export class TrafficCounter {
   /** Number of calls with a known response time per service. */
   readonly rtCount: number[] = [];
   /** Calls per (caller, callee) pair, keyed `caller * 2^21 + callee`. */
-  readonly calls = new Map<number, number>();
+  readonly calls: Map<number, number> = new Map();
   /** Requests counted (entry calls), i.e. cleaned traces added. */
   requests = 0;
   #index = new Map<string, number>();
