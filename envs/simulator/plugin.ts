@@ -216,10 +216,17 @@ export async function createSimulator(
   );
   if (!validate(plain)) {
     const lines = (validate.errors ?? []).map((e) => {
-      const extra = e.keyword === "additionalProperties"
-        ? `/${(e.params as { additionalProperty: string }).additionalProperty} is not a known option`
-        : ` ${e.message}`;
-      return `simulator options: ${e.instancePath || "/"}${extra}`;
+      if (e.keyword === "additionalProperties") {
+        const key = (e.params as { additionalProperty: string }).additionalProperty;
+        return `simulator options: ${e.instancePath}/${key} is not a known option`;
+      }
+      if (e.keyword === "enum") {
+        const allowed = (e.params as { allowedValues: unknown[] }).allowedValues.map((v) =>
+          JSON.stringify(v)
+        );
+        return `simulator options: ${e.instancePath} must be one of ${allowed.join(", ")}`;
+      }
+      return `simulator options: ${e.instancePath || "/"} ${e.message}`;
     });
     throw new InputError([...new Set(lines)].join("\n"));
   }

@@ -6,7 +6,9 @@ import type { Simulator, SimulatorOptions, TopologySpec } from "../../../envs/si
 export const svc = (name: string, rate = 1000) => ({ name, rate, cpu: 0.5 });
 
 /** A topology from services and edges, entry = the first service. */
-export function topology(spec: Pick<TopologySpec, "services" | "edges"> & Partial<TopologySpec>): TopologySpec {
+export function topology(
+  spec: Pick<TopologySpec, "services" | "edges"> & Partial<TopologySpec>,
+): TopologySpec {
   return { name: "test", entry: spec.services[0].name, sloMs: 100, stepSeconds: 15, ...spec };
 }
 
@@ -17,7 +19,11 @@ export function simulator(
 ): Promise<Simulator> {
   const { rate = 100, ...rest } = options;
   return createSimulator(
-    { workload: { type: "constant", rate, noise: 0 }, ...rest, topology: parseTopology(spec, "test topology") },
+    {
+      workload: { type: "constant", rate, noise: 0 },
+      ...rest,
+      topology: parseTopology(spec, "test topology"),
+    },
     { seed: 1, baseDir: ".", episodeLength: 100 },
   );
 }

@@ -9,7 +9,10 @@ import {
 } from "../../../envs/simulator/queueing.ts";
 
 const close = (actual: number, expected: number, tolerance: number, what: string) =>
-  ok(Math.abs(actual - expected) <= tolerance, `${what}: ${actual} is not within ${tolerance} of ${expected}`);
+  ok(
+    Math.abs(actual - expected) <= tolerance,
+    `${what}: ${actual} is not within ${tolerance} of ${expected}`,
+  );
 
 Deno.test("erlangC: M/M/1 waits with probability ρ", () => {
   close(erlangC(1, 0.5), 0.5, 1e-12, "C(1, 0.5)");

@@ -4,7 +4,10 @@ import { InputError, RuntimeError } from "../../../core/errors.ts";
 import { feature, simulator, svc, topology } from "./_helpers.ts";
 
 const near = (actual: number, expected: number, tolerance: number, what: string) =>
-  ok(Math.abs(actual - expected) <= tolerance, `${what}: ${actual} is not within ${tolerance} of ${expected}`);
+  ok(
+    Math.abs(actual - expected) <= tolerance,
+    `${what}: ${actual} is not within ${tolerance} of ${expected}`,
+  );
 
 // a → b (2 calls per request) → c (1 call): arrivals 100, 200, 200 for 100 req/s entering at a.
 const chain = topology({
@@ -32,7 +35,11 @@ Deno.test("load beyond capacity is dropped and counted", async () => {
     services: [svc("a"), svc("b", 150), svc("c")],
     edges: [{ from: "a", to: "b", calls: 2 }, { from: "b", to: "c" }],
   });
-  const sim = await simulator(spec, { edgeNodes: 1, rate: 100, rewardWeights: { latency: 0, violations: 0, cost: 0, churn: 0 } });
+  const sim = await simulator(spec, {
+    edgeNodes: 1,
+    rate: 100,
+    rewardWeights: { latency: 0, violations: 0, cost: 0, churn: 0 },
+  });
   const obs = await sim.reset({ seed: 1 });
   const at = (service: number, name: string) => feature(sim, obs, { node: 0, service, name });
   equal(at(1, "droppedRate"), 50);
@@ -65,7 +72,11 @@ Deno.test("a remote call pays the round trip exactly once per remote hop", async
   near(metrics.p99LatencyMs, 80, 0.1, "two remote hops, p99");
   equal(metrics.remoteCallRate, 200);
   // b and c both in the cloud: one remote hop, 40 ms.
-  sim = await simulator(spec, { edgeNodes: 1, edgeCloudMs: 20, hosts: { "edge-0": ["a"], cloud: ["b", "c"] } });
+  sim = await simulator(spec, {
+    edgeNodes: 1,
+    edgeCloudMs: 20,
+    hosts: { "edge-0": ["a"], cloud: ["b", "c"] },
+  });
   ({ metrics } = await sim.step((await sim.reset({ seed: 3 })).replicas));
   near(metrics.p50LatencyMs, 40, 0.05, "one remote hop");
   // Everything local: no network at all.
@@ -176,7 +187,10 @@ Deno.test("malformed actions, stepping before reset and after close are clear er
   const sim = await simulator(chain, { edgeNodes: 1 });
   await rejects(() => sim.step(new Int32Array(6)), RuntimeError, "before reset");
   await sim.reset({ seed: 1 });
-  await rejects(() => sim.step(new Int32Array(5)), (e: Error) => e instanceof InputError && /5 values.*6/.test(e.message));
+  await rejects(
+    () => sim.step(new Int32Array(5)),
+    (e: Error) => e instanceof InputError && /5 values.*6/.test(e.message),
+  );
   await rejects(
     () => sim.step(Int32Array.from([1, 1, -1, 1, 1, 1])),
     (e: Error) => e instanceof InputError && /action\[2\].*edge-0.*service c.*≥ 0/.test(e.message),
