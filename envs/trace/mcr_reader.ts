@@ -47,9 +47,9 @@ export class McrReader implements CsvVisitor {
   /** The table format, known after the first header. */
   format: TraceFormat | undefined;
   /** Lowest timestamp read (ms). */
-  minTimestamp = Infinity;
+  minTimestamp: number = Infinity;
   /** Highest timestamp read (ms). */
-  maxTimestamp = -Infinity;
+  maxTimestamp: number = -Infinity;
   #report: CleaningReport;
   #bucketMs: number;
   #file = "";

@@ -15,9 +15,9 @@ import { columnIndices, detectFormat } from "./formats.ts";
 /** A {@linkcode CsvVisitor} for plain rate tables. */
 export class PlainRatesReader implements CsvVisitor {
   /** Lowest timestamp read (ms). */
-  minTimestamp = Infinity;
+  minTimestamp: number = Infinity;
   /** Highest timestamp read (ms). */
-  maxTimestamp = -Infinity;
+  maxTimestamp: number = -Infinity;
   /** Services in order of first appearance. */
   readonly services: string[] = [];
   #report: CleaningReport;

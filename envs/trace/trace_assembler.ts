@@ -62,11 +62,11 @@ export class TraceAssembler implements CsvVisitor {
   /** The call-graph format, known once the first header was read. */
   format: TraceFormat | undefined;
   /** Lowest timestamp read (ms); `Infinity` before any row. */
-  minTimestamp = Infinity;
+  minTimestamp: number = Infinity;
   /** Highest timestamp read (ms); `-Infinity` before any row. */
-  maxTimestamp = -Infinity;
+  maxTimestamp: number = -Infinity;
   /** Traces handed on so far. */
-  traces = 0;
+  traces: number = 0;
   #report: CleaningReport;
   #onTrace: (trace: TraceRows) => void;
   #window: number;

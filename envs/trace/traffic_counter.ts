@@ -39,7 +39,7 @@ export class TrafficCounter {
   /** Calls per (caller, callee) pair, keyed `caller * 2^21 + callee`. */
   readonly calls: Map<number, number> = new Map();
   /** Requests counted (entry calls), i.e. cleaned traces added. */
-  requests = 0;
+  requests: number = 0;
   #index = new Map<string, number>();
   #entryBuckets = new Map<number, Map<number, number>>();
   #arrivalBuckets = new Map<number, Map<number, number>>();
