@@ -73,7 +73,8 @@ export const TRACE_OPTIONS_SCHEMA: JsonSchema = {
     edges: { type: "string", description: "Plain traces: caller,callee,calls_per_request file." },
     responseTimes: {
       type: "string",
-      description: "An MCR/RT table (v2021 MS_MCR_RT or v2022 MSRTMCR) giving provider response times.",
+      description: "An MCR/RT table (v2021 MS_MCR_RT or v2022 MSRTMCR) giving provider response times " +
+        "(used with serviceRateFromTrace; otherwise the call graph's rt values are used).",
     },
     bucketMs: { type: "number", exclusiveMinimum: 0, default: 1000, description: "Rate bucket width in ms." },
     traceWindowMs: {
