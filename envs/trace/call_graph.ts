@@ -31,7 +31,7 @@ export interface CallAttributes {
 }
 
 /** A call edge as `[caller, callee, callsPerRequest]`. */
-export type CallEdge = [string, string, number];
+export type TraceEdge = [string, string, number];
 
 /**
  * Builds the call graph of counted traffic. Services are added busiest first (ties by name); the
@@ -67,7 +67,7 @@ export function callGraphOf(counter: TrafficCounter): CallGraph {
  */
 export function callGraphFromEdges(
   services: readonly string[],
-  options: { edges: readonly CallEdge[]; source: string },
+  options: { edges: readonly TraceEdge[]; source: string },
 ): CallGraph {
   const graph: CallGraph = new graphology.DirectedGraph();
   const add = (name: string) => {
@@ -109,9 +109,9 @@ export function topServices(graph: CallGraph, k: number): CallGraph {
 }
 
 /** The edges of a call graph as `[caller, callee, callsPerRequest]`, sorted by caller then callee. */
-export function graphEdges(graph: CallGraph): CallEdge[] {
-  const edges: CallEdge[] = graph.mapEdges((_e, attributes, caller, callee) =>
-    [caller, callee, attributes.weight as number] as CallEdge
+export function graphEdges(graph: CallGraph): TraceEdge[] {
+  const edges: TraceEdge[] = graph.mapEdges((_e, attributes, caller, callee) =>
+    [caller, callee, attributes.weight as number] as TraceEdge
   );
   return edges.sort((a, b) => compare(a[0], b[0]) || compare(a[1], b[1]));
 }
@@ -123,12 +123,12 @@ export function graphEdges(graph: CallGraph): CallEdge[] {
  */
 export function acyclicEdges(
   services: readonly string[],
-  edges: readonly CallEdge[],
-): { kept: CallEdge[]; dropped: CallEdge[] } {
-  const out = new Map<string, CallEdge[]>(services.map((s) => [s, []]));
+  edges: readonly TraceEdge[],
+): { kept: TraceEdge[]; dropped: TraceEdge[] } {
+  const out = new Map<string, TraceEdge[]>(services.map((s) => [s, []]));
   for (const e of edges) out.get(e[0])?.push(e);
   const state = new Map<string, 1 | 2>(); // 1 = on the path, 2 = done
-  const dropped = new Set<CallEdge>();
+  const dropped = new Set<TraceEdge>();
   const visit = (name: string) => {
     state.set(name, 1);
     for (const e of out.get(name) ?? []) {

@@ -38,7 +38,7 @@ export type { TraceRates, TraceWorkloadOptions } from "./trace_workload.ts";
 export { CLEANING_KINDS, CleaningReport } from "./cleaning_report.ts";
 export type { CleaningExample, CleaningKind, CleaningReportOptions } from "./cleaning_report.ts";
 export { acyclicEdges, callGraphFromEdges, callGraphOf, graphEdges, topServices } from "./call_graph.ts";
-export type { CallAttributes, CallEdge, CallGraph, ServiceAttributes } from "./call_graph.ts";
+export type { CallAttributes, CallGraph, ServiceAttributes, TraceEdge } from "./call_graph.ts";
 export { columnIndices, detectFormat, FORMAT_COLUMNS, isCallGraphFormat, TRACE_FORMATS } from "./formats.ts";
 export type { TraceFormat } from "./formats.ts";
 export { streamCsv } from "./csv_rows.ts";

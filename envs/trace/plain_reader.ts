@@ -8,7 +8,7 @@
  */
 import { InputError } from "../../core/errors.ts";
 import type { CleaningReport } from "./cleaning_report.ts";
-import type { CallEdge } from "./call_graph.ts";
+import type { TraceEdge } from "./call_graph.ts";
 import type { CsvVisitor } from "./csv_rows.ts";
 import { columnIndices, detectFormat } from "./formats.ts";
 
@@ -117,7 +117,7 @@ export class PlainRatesReader implements CsvVisitor {
 /** A {@linkcode CsvVisitor} for a plain edges file (`caller,callee,calls_per_request`). */
 export class PlainEdgesReader implements CsvVisitor {
   /** The edges read, in file order. */
-  readonly edges: CallEdge[] = [];
+  readonly edges: TraceEdge[] = [];
   #report: CleaningReport;
   #file = "";
   #col: number[] = [];

@@ -8,7 +8,7 @@
  */
 import { InputError } from "../../core/errors.ts";
 import { callGraphFromEdges, callGraphOf, graphEdges, topServices } from "./call_graph.ts";
-import type { CallEdge, CallGraph } from "./call_graph.ts";
+import type { CallGraph, TraceEdge } from "./call_graph.ts";
 import { CleaningReport } from "./cleaning_report.ts";
 import { streamCsv } from "./csv_rows.ts";
 import type { CsvVisitor } from "./csv_rows.ts";
@@ -48,7 +48,7 @@ export interface TraceData {
   /** The call graph over the kept services (edge `weight` = calls per request the caller serves). */
   graph: CallGraph;
   /** The graph's edges `[caller, callee, callsPerRequest]`. */
-  edges: CallEdge[];
+  edges: TraceEdge[];
   /** Bucket width in ms. */
   bucketMs: number;
   /** Index of the first bucket (bucket `b` covers `[b·bucketMs, (b+1)·bucketMs)`). */
@@ -199,7 +199,7 @@ export async function readMcr(
   return reader.table();
 }
 
-async function readEdges(path: string, report: CleaningReport): Promise<CallEdge[]> {
+async function readEdges(path: string, report: CleaningReport): Promise<TraceEdge[]> {
   const reader = new PlainEdgesReader({ report });
   await streamCsv(path, { visitor: reader, report });
   return reader.edges;
