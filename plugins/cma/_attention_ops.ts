@@ -56,10 +56,22 @@ export function _zerosVariable(shape: number[], name: string): tf.Variable {
   return _variable(tf.zeros(shape), name);
 }
 
-/** Column sums of a 2-D tensor `[M,K]` → `[K]`, as a plain matmul with a row of ones (fast on wasm). */
+/**
+ * Column sums of a 2-D tensor `[M,K]` → `[K]`, as `xᵀ·1` (a matmul whose second operand is thin, which
+ * tfjs-wasm does faster than `sum` over axis 0 or `1ᵀ·x`).
+ */
 export function _colSum(x: tf.Tensor2D): tf.Tensor1D {
-  const ones = tf.ones([1, x.shape[0]]) as tf.Tensor2D;
-  return tf.reshape(tf.matMul(ones, x), [x.shape[1]]);
+  const ones = tf.ones([x.shape[0], 1]) as tf.Tensor2D;
+  return tf.reshape(tf.matMul(x, ones, true, false), [x.shape[1]]);
+}
+
+/**
+ * `xᵀ·dy` `[in,out]`. tfjs-wasm repacks the second operand of a plain matmul on every call (about as
+ * costly as the product itself when it is big and fresh), and its `transposeA` matmul is a slow generic
+ * loop except when the result is thin. So: `xᵀ·dy` with the flag when `out ≤ 8`, else `(dyᵀ·x)ᵀ`.
+ */
+function weightGrad(x: tf.Tensor2D, dy: tf.Tensor2D): tf.Tensor2D {
+  return dy.shape[1] <= 8 ? tf.matMul(x, dy, true, false) : t2(tf.matMul(t2(dy), x));
 }
 
 /** A 2-D transpose. */
@@ -77,7 +89,7 @@ const linearNoBias = tf.customGrad((...args: _GradArgs) => {
     value: tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D),
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [xs, ws] = saved as tf.Tensor2D[];
-      return [tf.matMul(dy as tf.Tensor2D, t2(ws)), tf.matMul(t2(xs), dy as tf.Tensor2D)];
+      return [tf.matMul(dy as tf.Tensor2D, t2(ws)), weightGrad(xs, dy as tf.Tensor2D)];
     },
   };
 });
@@ -91,7 +103,7 @@ const linearBias = tf.customGrad(
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [xs, ws] = saved as tf.Tensor2D[];
         const d = dy as tf.Tensor2D;
-        return [tf.matMul(d, t2(ws)), tf.matMul(t2(xs), d), _colSum(d)];
+        return [tf.matMul(d, t2(ws)), weightGrad(xs, d), _colSum(d)];
       },
     };
   },
@@ -99,7 +111,8 @@ const linearBias = tf.customGrad(
 
 /**
  * `x·w (+ b)` over the last axis of `x` (any rank ≥ 2), as one 2-D matmul. The gradient uses explicit
- * transposes and plain matmuls instead of tfjs' `transposeA/B` flags (about 10× faster on wasm).
+ * transposes and plain matmuls instead of autodiff's `transposeA/B` matmuls (several times faster on
+ * wasm).
  */
 export function _linear<T extends tf.Tensor>(x: T, params: { w: tf.Tensor2D; b?: tf.Tensor1D }): T {
   const inner = x.shape[x.rank - 1];

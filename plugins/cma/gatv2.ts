@@ -11,14 +11,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Random } from "../../core/random.ts";
-import {
-  _blockDiagonal,
-  _eye,
-  _glorotVariable,
-  _linear,
-  _maskedSoftmax,
-  _zerosVariable,
-} from "./_attention_ops.ts";
+import { _eye, _glorotVariable, _linear, _maskedSoftmax, _zerosVariable } from "./_attention_ops.ts";
 import { _gatv2Score } from "./_gatv2_score.ts";
 
 /** Options of a {@linkcode GATv2Layer}. */
@@ -135,8 +128,7 @@ export class GATv2Layer {
       const { heads, channels, params: p } = this;
       const xl = _linear(x, { w: p.wLeft as tf.Tensor2D, b: p.bLeft as tf.Tensor1D });
       const xr = _linear(x, { w: p.wRight as tf.Tensor2D, b: p.bRight as tf.Tensor1D });
-      const ablk = _blockDiagonal(p.att as tf.Tensor2D);
-      const score = _gatv2Score({ xr, xl, edges, we: p.wEdge as tf.Tensor2D, ablk });
+      const score = _gatv2Score({ xr, xl, edges, we: p.wEdge as tf.Tensor2D, att: p.att as tf.Tensor2D });
       const withSelf = tf.maximum(mask, _eye(s));
       let alpha = _maskedSoftmax(
         tf.transpose(score, [0, 3, 1, 2]),

@@ -176,35 +176,37 @@ function referenceGat(layer: GATv2Layer, x: Tensor3D, mask: Tensor3D, edges: Ten
   return tf.add(tf.reshape(tf.transpose(agg, [0, 2, 1, 3]), [n, s, h * c]), p.bias);
 }
 
-Deno.test("GATv2 hand-written gradient equals autodiff of a plain implementation; every variable gets one", () => {
-  const random = new Random(11);
-  const n = 3, s = 5, f = 4, e = 2;
-  const layer = new GATv2Layer({
-    inputWidth: f,
-    edgeWidth: e,
-    channels: 3,
-    heads: 2,
-    name: "test/grad",
-    random,
+for (const e of [1, 2]) {
+  Deno.test(`GATv2 hand-written gradient equals autodiff of a plain implementation (E=${e}); every variable gets one`, () => {
+    const random = new Random(11);
+    const n = 3, s = 5, f = 4;
+    const layer = new GATv2Layer({
+      inputWidth: f,
+      edgeWidth: e,
+      channels: 3,
+      heads: 2,
+      name: "test/grad",
+      random,
+    });
+    const r = () => random.normal();
+    const x = tf.tensor3d(Array.from({ length: n * s * f }, r), [n, s, f]);
+    const maskValues = Array.from({ length: n * s * s }, () => (random.next() < 0.4 ? 1 : 0));
+    const mask = tf.tensor3d(maskValues, [n, s, s]);
+    const edges = tf.tensor4d(Array.from({ length: n * s * s * e }, () => random.next() * 2), [n, s, s, e]);
+    const weights = tf.tensor3d(Array.from({ length: n * s * 6 }, r), [n, s, 6]);
+    const loss = (out: Tensor) => tf.sum(tf.mul(tf.tanh(out), weights)) as Scalar;
+    const fast = tf.variableGrads(() => loss(layer.apply({ x, mask, edges }).out), layer.variables);
+    const slow = tf.variableGrads(() => loss(referenceGat(layer, x, mask, edges)), layer.variables);
+    assertClose([fast.value.dataSync()[0]], [slow.value.dataSync()[0]], 1e-4, "loss");
+    for (const v of layer.variables) {
+      const g = fast.grads[v.name].dataSync();
+      assertClose(g, slow.grads[v.name].dataSync(), 1e-4, v.name);
+      ok(g.some((val) => Math.abs(val) > 1e-6), `${v.name} has a non-zero gradient`);
+    }
+    ok(layer.variables.some((v) => v.name === "test/grad/W_e"));
+    layer.dispose();
   });
-  const r = () => random.normal();
-  const x = tf.tensor3d(Array.from({ length: n * s * f }, r), [n, s, f]);
-  const maskValues = Array.from({ length: n * s * s }, () => (random.next() < 0.4 ? 1 : 0));
-  const mask = tf.tensor3d(maskValues, [n, s, s]);
-  const edges = tf.tensor4d(Array.from({ length: n * s * s * e }, () => random.next() * 2), [n, s, s, e]);
-  const weights = tf.tensor3d(Array.from({ length: n * s * 6 }, r), [n, s, 6]);
-  const loss = (out: Tensor) => tf.sum(tf.mul(tf.tanh(out), weights)) as Scalar;
-  const fast = tf.variableGrads(() => loss(layer.apply({ x, mask, edges }).out), layer.variables);
-  const slow = tf.variableGrads(() => loss(referenceGat(layer, x, mask, edges)), layer.variables);
-  assertClose([fast.value.dataSync()[0]], [slow.value.dataSync()[0]], 1e-4, "loss");
-  for (const v of layer.variables) {
-    const g = fast.grads[v.name].dataSync();
-    assertClose(g, slow.grads[v.name].dataSync(), 1e-4, v.name);
-    ok(g.some((val) => Math.abs(val) > 1e-6), `${v.name} has a non-zero gradient`);
-  }
-  ok(layer.variables.some((v) => v.name === "test/grad/W_e"));
-  layer.dispose();
-});
+}
 
 Deno.test("GATv2 attention dropout is seeded and keeps masked pairs at zero", () => {
   const layer = handLayer(true);
@@ -248,6 +250,32 @@ Deno.test("GATv2 batches graphs independently and keeps the tensor count flat", 
     const { out, attention } = layer.apply(two);
     out.dispose();
     attention.dispose();
+  }
+  strictEqual(tf.memory().numTensors, before);
+  layer.dispose();
+});
+
+Deno.test("GATv2 frees everything the backward keeps, also when the gradient does not pass through the score", () => {
+  const random = new Random(4);
+  const layer = new GATv2Layer({
+    inputWidth: 3,
+    edgeWidth: 1,
+    channels: 2,
+    heads: 2,
+    name: "test/free",
+    random,
+  });
+  const x = tf.tensor3d(Array.from({ length: 2 * 4 * 3 }, () => random.normal()), [2, 4, 3]);
+  const mask = tf.tensor3d(Array.from({ length: 2 * 4 * 4 }, () => (random.next() < 0.5 ? 1 : 0)), [2, 4, 4]);
+  const edges = tf.tensor4d(Array.from({ length: 2 * 4 * 4 }, () => random.next()), [2, 4, 4, 1]);
+  const loss = () => tf.sum(tf.square(layer.apply({ x, mask, edges }).out)) as Scalar;
+  const before = tf.memory().numTensors;
+  for (let k = 0; k < 20; k++) {
+    const all = tf.variableGrads(loss, layer.variables);
+    tf.dispose([all.value, ...Object.values(all.grads)]);
+    // Only the output bias: the score's backward never runs, its kept tensor must still be freed.
+    const biasOnly = tf.variableGrads(loss, [layer.params.bias]);
+    tf.dispose([biasOnly.value, ...Object.values(biasOnly.grads)]);
   }
   strictEqual(tf.memory().numTensors, before);
   layer.dispose();
