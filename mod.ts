@@ -30,6 +30,7 @@ export * from "./plugins/ablation/mod.ts";
 export * from "./plugins/baselines/mod.ts";
 export * from "./envs/simulator/mod.ts";
 export * from "./envs/k8s/mod.ts";
+export * from "./envs/trace/mod.ts";
 
 /** A new registry holding every built-in plugin; register your own on it. */
 export function createRegistry(): PluginRegistry {
