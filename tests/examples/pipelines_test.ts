@@ -9,7 +9,16 @@ Deno.test("every example pipeline validates against the schema and its plugins' 
     if (entry.isFile && entry.name.endsWith(".json")) names.push(entry.name);
   }
   names.sort();
-  for (const topology of ["online-boutique", "hotel-reservation", "social-network", "sock-shop", "random", "cma-paper"]) {
+  for (
+    const topology of [
+      "online-boutique",
+      "hotel-reservation",
+      "social-network",
+      "sock-shop",
+      "random",
+      "cma-paper",
+    ]
+  ) {
     assert(names.includes(`${topology}.json`), `examples/pipelines/${topology}.json is missing`);
   }
   assert(names.includes("quickstart.json"));
