@@ -15,7 +15,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { FilteredMessages, MessageFilter, NodeBatch } from "../../core/models.ts";
-import { defineFilter, type FilterPlugin } from "../../core/plugin.ts";
+import { defineFilter, type FilterPlugin, type JsonSchema } from "../../core/plugin.ts";
 import { _eye, _glorotVariable, _linear, _seededRandom } from "../cma/_attention_ops.ts";
 import { _optionsSchema, _resolveOptions } from "../cma/_attention_options.ts";
 
@@ -27,8 +27,7 @@ export interface MeanFilterOptions {
   hidden?: number;
 }
 
-/** JSON Schema of {@linkcode MeanFilterOptions}. */
-export const meanFilterSchema = _optionsSchema({
+const SCHEMA = _optionsSchema({
   hidden: {
     type: "integer",
     minimum: 1,
@@ -37,6 +36,9 @@ export const meanFilterSchema = _optionsSchema({
       "without bias. Default: the incoming width (no projection).",
   },
 });
+
+/** JSON Schema of {@linkcode MeanFilterOptions}. */
+export const meanFilterSchema: JsonSchema = SCHEMA;
 
 /** The mean filter; see the module doc. */
 export class MeanFilter implements MessageFilter {
@@ -89,9 +91,9 @@ export class MeanFilter implements MessageFilter {
 export const meanFilterPlugin: FilterPlugin<MeanFilterOptions> = defineFilter<MeanFilterOptions>({
   name: NAME,
   description: "Ablation of the information attention: the plain mean of the linked nodes' vectors.",
-  options: meanFilterSchema,
+  options: SCHEMA,
   create(options, context) {
-    const resolved = _resolveOptions<MeanFilterOptions>(meanFilterSchema, { options, plugin: NAME });
+    const resolved = _resolveOptions<MeanFilterOptions>(SCHEMA, { options, plugin: NAME });
     return new MeanFilter(resolved, { inputWidth: context.inputWidth, seed: context.seed });
   },
 });

@@ -13,7 +13,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { DependencyEncoder, ServiceBatch, ServiceEncoding } from "../../core/models.ts";
-import { defineEncoder, type EncoderPlugin } from "../../core/plugin.ts";
+import { defineEncoder, type EncoderPlugin, type JsonSchema } from "../../core/plugin.ts";
 import { _activate, _glorotVariable, _linear, _seededRandom, _zerosVariable } from "../cma/_attention_ops.ts";
 import { _OPTION, _optionsSchema, _resolveOptions } from "../cma/_attention_options.ts";
 
@@ -29,8 +29,7 @@ export interface MlpEncoderOptions {
   activation: "elu" | "relu";
 }
 
-/** JSON Schema of {@linkcode MlpEncoderOptions}. */
-export const mlpEncoderSchema = _optionsSchema({
+const SCHEMA = _optionsSchema({
   hidden: {
     type: "integer",
     minimum: 1,
@@ -40,6 +39,9 @@ export const mlpEncoderSchema = _optionsSchema({
   layers: _OPTION.layers(2),
   activation: _OPTION.activation,
 });
+
+/** JSON Schema of {@linkcode MlpEncoderOptions}. */
+export const mlpEncoderSchema: JsonSchema = SCHEMA;
 
 /** The per-service MLP encoder; see the module doc. */
 export class MlpEncoder implements DependencyEncoder {
@@ -99,9 +101,9 @@ export const mlpEncoderPlugin: EncoderPlugin<Partial<MlpEncoderOptions>> = defin
 >({
   name: NAME,
   description: "Ablation of the dependency attention: a per-service MLP with mean pooling, no attention.",
-  options: mlpEncoderSchema,
+  options: SCHEMA,
   create(options, context) {
-    const resolved = _resolveOptions<MlpEncoderOptions>(mlpEncoderSchema, { options, plugin: NAME });
+    const resolved = _resolveOptions<MlpEncoderOptions>(SCHEMA, { options, plugin: NAME });
     return new MlpEncoder(resolved, { inputWidth: context.spec.serviceFeatures.length, seed: context.seed });
   },
 });

@@ -20,7 +20,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { InputError } from "../../core/errors.ts";
 import type { DependencyEncoder, ForwardOptions, ServiceBatch, ServiceEncoding } from "../../core/models.ts";
-import { defineEncoder, type EncoderPlugin } from "../../core/plugin.ts";
+import { defineEncoder, type EncoderPlugin, type JsonSchema } from "../../core/plugin.ts";
 import type { Random } from "../../core/random.ts";
 import { _activate, _glorotVariable, _linear, _seededRandom } from "./_attention_ops.ts";
 import { _checkHeads, _OPTION, _optionsSchema, _resolveOptions } from "./_attention_options.ts";
@@ -48,8 +48,7 @@ export interface DependencyAttentionOptions {
   topK: number;
 }
 
-/** JSON Schema of {@linkcode DependencyAttentionOptions}. */
-export const dependencyAttentionSchema = _optionsSchema({
+const SCHEMA = _optionsSchema({
   hidden: _OPTION.hidden(64),
   heads: _OPTION.heads(2),
   layers: _OPTION.layers(1),
@@ -68,6 +67,9 @@ export const dependencyAttentionSchema = _optionsSchema({
     description: 'With pooling "topk": how many services (by learned score) the summary averages.',
   },
 });
+
+/** JSON Schema of {@linkcode DependencyAttentionOptions}. */
+export const dependencyAttentionSchema: JsonSchema = SCHEMA;
 
 /** What a {@linkcode DependencyAttention} is built from. */
 export interface DependencyAttentionSetup {
@@ -185,9 +187,9 @@ export const dependencyAttentionPlugin: EncoderPlugin<Partial<DependencyAttentio
   name: NAME,
   description:
     "CMA's dependency attention: GATv2 over each node's services with the observed call rates as edges and edge features.",
-  options: dependencyAttentionSchema,
+  options: SCHEMA,
   create(options, context) {
-    const resolved = _resolveOptions<DependencyAttentionOptions>(dependencyAttentionSchema, {
+    const resolved = _resolveOptions<DependencyAttentionOptions>(SCHEMA, {
       options,
       plugin: NAME,
     });

@@ -19,7 +19,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { FilteredMessages, ForwardOptions, MessageFilter, NodeBatch } from "../../core/models.ts";
-import { defineFilter, type FilterPlugin } from "../../core/plugin.ts";
+import { defineFilter, type FilterPlugin, type JsonSchema } from "../../core/plugin.ts";
 import type { Random } from "../../core/random.ts";
 import { _activate, _eye, _seededRandom } from "./_attention_ops.ts";
 import { _checkHeads, _OPTION, _optionsSchema, _resolveOptions } from "./_attention_options.ts";
@@ -49,8 +49,7 @@ export interface InformationAttentionOptions {
   latencyScaleMs: number;
 }
 
-/** JSON Schema of {@linkcode InformationAttentionOptions}. */
-export const informationAttentionSchema = _optionsSchema({
+const SCHEMA = _optionsSchema({
   hidden: _OPTION.hidden(64),
   heads: _OPTION.heads(2),
   layers: _OPTION.layers(1),
@@ -74,6 +73,9 @@ export const informationAttentionSchema = _optionsSchema({
     description: "Latency scale in ms: the edge feature is log1p(latency / latencyScaleMs).",
   },
 });
+
+/** JSON Schema of {@linkcode InformationAttentionOptions}. */
+export const informationAttentionSchema: JsonSchema = SCHEMA;
 
 /** What an {@linkcode InformationAttention} is built from. */
 export interface InformationAttentionSetup {
@@ -164,9 +166,9 @@ export const informationAttentionPlugin: FilterPlugin<Partial<InformationAttenti
   name: NAME,
   description:
     "CMA's information attention: TransformerConv over the node graph with the network links as edges and latency as edge feature.",
-  options: informationAttentionSchema,
+  options: SCHEMA,
   create(options, context) {
-    const resolved = _resolveOptions<InformationAttentionOptions>(informationAttentionSchema, {
+    const resolved = _resolveOptions<InformationAttentionOptions>(SCHEMA, {
       options,
       plugin: NAME,
     });
