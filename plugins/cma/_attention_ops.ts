@@ -122,6 +122,25 @@ export function _linear<T extends tf.Tensor>(x: T, params: { w: tf.Tensor2D; b?:
   return tf.reshape(y, [...x.shape.slice(0, -1), params.w.shape[1]]) as T;
 }
 
+const biasAdd = tf.customGrad((...args: _GradArgs) => {
+  const [x, b] = args as [tf.Tensor, tf.Tensor];
+  return {
+    value: tf.add(x, b),
+    gradFunc: (dy: tf.Tensor) => {
+      const width = dy.shape[dy.rank - 1];
+      return [dy, _colSum(tf.reshape(dy, [dy.size / width, width]) as tf.Tensor2D)];
+    },
+  };
+});
+
+/**
+ * `x + b` with `b` `[K]` broadcast over the leading axes of `x` `[…,K]`; the gradient of `b` is a column
+ * sum by matmul instead of autodiff's `sum` over leading axes (which transposes first on wasm).
+ */
+export function _addBias<T extends tf.Tensor>(x: T, b: tf.Tensor1D): T {
+  return biasAdd(x, b) as T;
+}
+
 /**
  * The `[heads·channels, heads]` 0/1 matrix whose entry `(h·C + c, h')` is 1 when `h = h'`: multiplying a
  * head-major vector by `v ⊙` it gives per-head dot products in one matmul.

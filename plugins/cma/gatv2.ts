@@ -11,7 +11,14 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Random } from "../../core/random.ts";
-import { _eye, _glorotVariable, _linear, _maskedSoftmax, _zerosVariable } from "./_attention_ops.ts";
+import {
+  _addBias,
+  _eye,
+  _glorotVariable,
+  _linear,
+  _maskedSoftmax,
+  _zerosVariable,
+} from "./_attention_ops.ts";
 import { _gatv2Score } from "./_gatv2_score.ts";
 
 /** Options of a {@linkcode GATv2Layer}. */
@@ -142,7 +149,7 @@ export class GATv2Layer {
       const merged = this.concat
         ? tf.reshape(tf.transpose(agg, [0, 2, 1, 3]), [n, s, heads * channels])
         : tf.mean(agg, 1);
-      return [tf.add(merged, p.bias) as tf.Tensor3D, alpha];
+      return [_addBias(merged as tf.Tensor3D, p.bias as tf.Tensor1D), alpha];
     });
     return { out: out as tf.Tensor3D, attention: attention as tf.Tensor4D };
   }
