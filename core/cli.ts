@@ -15,6 +15,7 @@ import { runControlLoop } from "./control_loop.ts";
 import { createEnvironment, createPolicy } from "./assemble.ts";
 import { useBackend } from "./backend.ts";
 import { loadPolicyCheckpoint } from "./checkpoint.ts";
+import { experimentCommand } from "./experiment.ts";
 import type { PluginRegistry } from "./registry.ts";
 import type { JsonSchema, Plugin } from "./plugin.ts";
 
@@ -232,6 +233,7 @@ function builtinCommands(options: CliOptions, print: (line: string) => void): Cl
         return Promise.resolve(0);
       },
     },
+    experimentCommand({ registry, print }),
   ];
 }
 
