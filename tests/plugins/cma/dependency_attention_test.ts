@@ -12,6 +12,8 @@ import {
   dependencyAttentionPlugin,
   dependencyAttentionSchema,
 } from "../../../plugins/cma/dependency_attention.ts";
+import { assertNonZeroGradients } from "./_gradients.ts";
+import { assertClose } from "./_near.ts";
 
 const tf = await useBackend("wasm");
 
@@ -33,13 +35,6 @@ function create(options: Record<string, unknown>, seed = 3): DependencyAttention
     options as Partial<DependencyAttentionOptions>,
     context(seed),
   ) as DependencyAttention;
-}
-
-function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol = 1e-5, what = "") {
-  strictEqual(actual.length, expected.length, `${what}: length`);
-  for (let i = 0; i < expected.length; i++) {
-    ok(Math.abs(actual[i] - expected[i]) <= tol, `${what}[${i}]: got ${actual[i]}, expected ${expected[i]}`);
-  }
 }
 
 // Two nodes: frontend calls cart (3 req/s) and catalog (10 req/s), cart calls db (2 req/s) on node 0.
@@ -113,12 +108,12 @@ Deno.test("dependency-attention builds the graph from the call rates (callers at
   const mask = [CALLS0, CALLS1].map((m) => m.map((r) => r.map((v) => (v > 0 ? 1 : 0))));
   const edges = [CALLS0, CALLS1].map((m) => m.map((r) => r.map((v) => [Math.log(1 + v)])));
   const direct = enc.layers[0].apply({ x: x.features, mask: tf.tensor3d(mask), edges: tf.tensor4d(edges) });
-  assertClose(services.dataSync(), direct.out.dataSync(), 1e-6, "services");
-  assertClose(attention.dataSync(), direct.attention.dataSync(), 1e-6, "attention");
+  assertClose(services.dataSync(), direct.out.dataSync(), { tol: 1e-6, what: "services" });
+  assertClose(attention.dataSync(), direct.attention.dataSync(), { tol: 1e-6, what: "attention" });
   // summary = mean of the service embeddings
   const sv = services.arraySync();
   const mean = sv.map((node) => [0, 1, 2, 3].map((k) => node.reduce((acc, row) => acc + row[k], 0) / S));
-  assertClose(summary.dataSync(), mean.flat(), 1e-6, "summary");
+  assertClose(summary.dataSync(), mean.flat(), { tol: 1e-6, what: "summary" });
   // frontend (row 0) attends to cart, catalog and itself only; catalog (row 2, node 0) only to itself
   const a = attention.arraySync() as number[][][][];
   for (let h = 0; h < 2; h++) {
@@ -137,7 +132,7 @@ Deno.test("dependency-attention output changes with the call rates", () => {
   heavier[0][1] = 30; // same edge, heavier rate
   const rate = enc.encode(batch([heavier, CALLS1])).services.dataSync();
   ok(Math.abs(rate[0] - base[0]) > 1e-4, "a different call rate moves the frontend embedding");
-  assertClose(rate.slice(S * 8), base.slice(S * 8), 1e-7, "the other node is untouched");
+  assertClose(rate.slice(S * 8), base.slice(S * 8), { tol: 1e-7, what: "the other node is untouched" });
   const rewired = CALLS0.map((r) => r.slice());
   rewired[2][3] = 4; // catalog now calls db
   const wired = enc.encode(batch([rewired, CALLS1])).services.dataSync();
@@ -155,7 +150,7 @@ Deno.test("dependency-attention top-k pooling averages the k best services gated
     const best = scores.map((s, i) => [s, i]).sort((u, v) => v[0] - u[0]).slice(0, 2).map(([, i]) => i);
     return [0, 1, 2, 3].map((k) => best.reduce((acc, i) => acc + node[i][k] * scores[i], 0) / 2);
   });
-  assertClose(summary.dataSync(), expected.flat(), 1e-5, "summary");
+  assertClose(summary.dataSync(), expected.flat(), { tol: 1e-5, what: "summary" });
   enc.dispose();
 });
 
@@ -173,13 +168,7 @@ Deno.test("dependency-attention: every variable, W_e included, gets a non-zero g
     enc.variables.some((v) => v.name.endsWith("gatv2_0/W_e")) &&
       enc.variables.some((v) => v.name.endsWith("gatv2_1/W_e")),
   );
-  for (const v of enc.variables) {
-    const g = grads[v.name].dataSync();
-    ok(
-      g.every(Number.isFinite) && g.some((val) => Math.abs(val) > 1e-7),
-      `${v.name} has a non-zero gradient`,
-    );
-  }
+  assertNonZeroGradients(enc.variables, grads);
   enc.dispose();
 });
 
@@ -195,7 +184,7 @@ Deno.test("dependency-attention is seeded, leaks no tensor over 100 calls, and d
     tf.dispose([r.services as Tensor3D, r.summary as Tensor2D, r.attention]);
     return values;
   };
-  assertClose(out(same), out(enc), 0, "same seed");
+  assertClose(out(same), out(enc), { tol: 0, what: "same seed" });
   notDeepStrictEqual(Array.from(out(other)), Array.from(out(enc)));
   same.dispose();
   other.dispose();

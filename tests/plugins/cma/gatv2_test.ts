@@ -3,18 +3,9 @@ import type { Scalar, Tensor, Tensor3D, Tensor4D } from "@tensorflow/tfjs";
 import { useBackend } from "../../../core/backend.ts";
 import { Random } from "../../../core/random.ts";
 import { GATv2Layer } from "../../../plugins/cma/gatv2.ts";
+import { assertClose } from "./_near.ts";
 
 const tf = await useBackend("wasm");
-
-function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol = 1e-5, what = "") {
-  strictEqual(actual.length, expected.length, `${what}: length`);
-  for (let i = 0; i < expected.length; i++) {
-    ok(
-      Math.abs(actual[i] - expected[i]) <= tol,
-      `${what}[${i}]: got ${actual[i]}, expected ${expected[i]}`,
-    );
-  }
-}
 
 // ---- the 3-node example, by hand (plain JS) ----
 const X = [[1, 0.5], [-0.5, 1], [0.3, -1]];
@@ -113,8 +104,8 @@ Deno.test("GATv2 equals the 3-node example worked out by hand (heads concatenate
   const expected = handGat(true);
   deepStrictEqual(out.shape, [1, 3, 4]);
   deepStrictEqual(attention.shape, [1, 2, 3, 3]);
-  assertClose(out.dataSync(), expected.out, 1e-5, "out");
-  assertClose(attention.dataSync(), expected.alpha, 1e-5, "attention");
+  assertClose(out.dataSync(), expected.out, { tol: 1e-5, what: "out" });
+  assertClose(attention.dataSync(), expected.alpha, { tol: 1e-5, what: "attention" });
   const a = attention.arraySync()[0];
   // masked pairs exactly zero, rows sum to 1, the attention is not uniform
   for (let h = 0; h < 2; h++) {
@@ -134,7 +125,7 @@ Deno.test("GATv2 equals the hand example with heads averaged", () => {
   const graph = handGraph();
   const { out, attention } = layer.apply(graph);
   deepStrictEqual(out.shape, [1, 3, 2]);
-  assertClose(out.dataSync(), handGat(false).out, 1e-5, "out");
+  assertClose(out.dataSync(), handGat(false).out, { tol: 1e-5, what: "out" });
   tf.dispose([out, attention, graph.x, graph.mask, graph.edges]);
   layer.dispose();
 });
@@ -151,7 +142,7 @@ Deno.test("GATv2 uses the edge features: changing an unmasked edge changes the o
   const edges3 = EDGE.map((r) => r.slice());
   edges3[0][2] = 9; // masked pair
   const masked = layer.apply({ ...graph, edges: tf.tensor4d([edges3.map((r) => r.map((v) => [v]))]) });
-  assertClose(masked.out.dataSync(), base.out.dataSync(), 0, "masked edge");
+  assertClose(masked.out.dataSync(), base.out.dataSync(), { tol: 0, what: "masked edge" });
   layer.dispose();
 });
 
@@ -197,10 +188,10 @@ for (const e of [1, 2]) {
     const loss = (out: Tensor) => tf.sum(tf.mul(tf.tanh(out), weights)) as Scalar;
     const fast = tf.variableGrads(() => loss(layer.apply({ x, mask, edges }).out), layer.variables);
     const slow = tf.variableGrads(() => loss(referenceGat(layer, x, mask, edges)), layer.variables);
-    assertClose([fast.value.dataSync()[0]], [slow.value.dataSync()[0]], 1e-4, "loss");
+    assertClose([fast.value.dataSync()[0]], [slow.value.dataSync()[0]], { tol: 1e-4, what: "loss" });
     for (const v of layer.variables) {
       const g = fast.grads[v.name].dataSync();
-      assertClose(g, slow.grads[v.name].dataSync(), 1e-4, v.name);
+      assertClose(g, slow.grads[v.name].dataSync(), { tol: 1e-4, what: v.name });
       ok(g.some((val) => Math.abs(val) > 1e-6), `${v.name} has a non-zero gradient`);
     }
     ok(layer.variables.some((v) => v.name === "test/grad/W_e"));
@@ -213,7 +204,7 @@ Deno.test("GATv2 attention dropout is seeded and keeps masked pairs at zero", ()
   const graph = handGraph();
   const a = layer.apply(graph, { training: true, dropoutSeed: 5 }).attention.dataSync();
   const b = layer.apply(graph, { training: true, dropoutSeed: 5 }).attention.dataSync();
-  assertClose(a, b, 0, "same seed");
+  assertClose(a, b, { tol: 0, what: "same seed" });
   layer.dispose();
   const dropping = new GATv2Layer({
     inputWidth: 2,
@@ -244,7 +235,7 @@ Deno.test("GATv2 batches graphs independently and keeps the tensor count flat", 
     edges: tf.concat([graph.edges, graph.edges]) as Tensor4D,
   };
   const batched = layer.apply(two).out.arraySync();
-  assertClose(batched[0].flat(), handGat(true).out, 1e-5, "first graph of the batch");
+  assertClose(batched[0].flat(), handGat(true).out, { tol: 1e-5, what: "first graph of the batch" });
   const before = tf.memory().numTensors;
   for (let k = 0; k < 100; k++) {
     const { out, attention } = layer.apply(two);

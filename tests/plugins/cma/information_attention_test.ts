@@ -12,6 +12,8 @@ import {
   informationAttentionPlugin,
   informationAttentionSchema,
 } from "../../../plugins/cma/information_attention.ts";
+import { assertNonZeroGradients } from "./_gradients.ts";
+import { assertClose } from "./_near.ts";
 
 const tf = await useBackend("wasm");
 
@@ -33,13 +35,6 @@ function create(options: Record<string, unknown>, seed = 7): InformationAttentio
     options as Partial<InformationAttentionOptions>,
     context(seed),
   ) as InformationAttention;
-}
-
-function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol = 1e-5, what = "") {
-  strictEqual(actual.length, expected.length, `${what}: length`);
-  for (let i = 0; i < expected.length; i++) {
-    ok(Math.abs(actual[i] - expected[i]) <= tol, `${what}[${i}]: got ${actual[i]}, expected ${expected[i]}`);
-  }
 }
 
 const random = new Random(21);
@@ -108,7 +103,7 @@ Deno.test("information-attention attends over the linked other nodes with log1p-
   const mask = MASK.map((m) => m.map((r, i) => r.map((v, j) => (i === j ? 0 : v))));
   const edges = LINKS.map((m) => m.map((r) => r.map((v) => [Math.log(1 + v / 10)])));
   const direct = f.layers[0].apply({ x: x.nodes, mask: tf.tensor3d(mask), edges: tf.tensor4d(edges) });
-  assertClose(messages.dataSync(), direct.out.dataSync(), 1e-6, "messages");
+  assertClose(messages.dataSync(), direct.out.dataSync(), { tol: 1e-6, what: "messages" });
   const a = attention.arraySync() as number[][][][];
   for (let h = 0; h < 2; h++) {
     for (let i = 0; i < A; i++) {
@@ -141,7 +136,7 @@ Deno.test("information-attention: an isolated node's message is exactly zero wit
     tf.matMul(tf.tensor2d([NODES.slice(3 * HIN, 4 * HIN)]), layer.params.wSkip!),
     layer.params.bSkip!,
   );
-  assertClose(out, skip.dataSync(), 1e-6, "root term only");
+  assertClose(out, skip.dataSync(), { tol: 1e-6, what: "root term only" });
   g.dispose();
 });
 
@@ -152,7 +147,7 @@ Deno.test("information-attention output changes with the links' latency and mask
   slower[0][0][1] = 90;
   const changed = f.filter(batch(slower)).messages.dataSync();
   ok(Math.abs(changed[0] - base[0]) > 1e-4, "a slower link changes what node 0 hears");
-  assertClose(changed.slice(A * 8), base.slice(A * 8), 1e-7, "the other copy is untouched");
+  assertClose(changed.slice(A * 8), base.slice(A * 8), { tol: 1e-7, what: "the other copy is untouched" });
   const cut = MASK.map((m) => m.map((r) => r.slice()));
   cut[0][0][2] = 0;
   const rewired = f.filter(batch(LINKS, cut)).messages.dataSync();
@@ -169,13 +164,7 @@ Deno.test("information-attention: every variable, W_e included, gets a non-zero 
     f.variables,
   );
   strictEqual(f.variables.length, 2 * 9);
-  for (const v of f.variables) {
-    const g = grads[v.name].dataSync();
-    ok(
-      g.every(Number.isFinite) && g.some((val) => Math.abs(val) > 1e-7),
-      `${v.name} has a non-zero gradient`,
-    );
-  }
+  assertNonZeroGradients(f.variables, grads);
   f.dispose();
 });
 
@@ -190,7 +179,7 @@ Deno.test("information-attention is seeded and leaks no tensor over 100 calls", 
     tf.dispose([r.messages as Tensor3D, r.attention]);
     return values;
   };
-  assertClose(run(same), run(f), 0, "same seed");
+  assertClose(run(same), run(f), { tol: 0, what: "same seed" });
   same.dispose();
   const before = tf.memory().numTensors;
   for (let k = 0; k < 100; k++) {

@@ -3,18 +3,9 @@ import type { Scalar, Tensor, Tensor3D, Tensor4D } from "@tensorflow/tfjs";
 import { useBackend } from "../../../core/backend.ts";
 import { Random } from "../../../core/random.ts";
 import { TransformerConvLayer } from "../../../plugins/cma/transformer_conv.ts";
+import { assertClose } from "./_near.ts";
 
 const tf = await useBackend("wasm");
-
-function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol = 1e-5, what = "") {
-  strictEqual(actual.length, expected.length, `${what}: length`);
-  for (let i = 0; i < expected.length; i++) {
-    ok(
-      Math.abs(actual[i] - expected[i]) <= tol,
-      `${what}[${i}]: got ${actual[i]}, expected ${expected[i]}`,
-    );
-  }
-}
 
 // ---- the 3-node example, by hand (plain JS); H = 2 heads of C = 2 channels, F = 2, E = 1 ----
 const X = [[1, 0.5], [-0.5, 1], [0.3, -1]];
@@ -123,8 +114,8 @@ for (
     const { out, attention } = layer.apply(handGraph());
     const expected = hand(options);
     deepStrictEqual(out.shape, [1, 3, options.concat ? 4 : 2]);
-    assertClose(out.dataSync(), expected.out, 1e-5, "out");
-    assertClose(attention.dataSync(), expected.alpha, 1e-5, "attention");
+    assertClose(out.dataSync(), expected.out, { tol: 1e-5, what: "out" });
+    assertClose(attention.dataSync(), expected.alpha, { tol: 1e-5, what: "attention" });
     layer.dispose();
   });
 }
@@ -148,7 +139,7 @@ Deno.test("TransformerConv: masked pairs get exactly zero, rows sum to 1, an iso
   const rooted = handLayer({ concat: true, root: true, beta: false });
   const r = rooted.apply(handGraph()).out.arraySync()[0][2];
   const skip = [0, 1, 2, 3].map((k) => BSKIP4[k] + X[2][0] * WSKIP4[0][k] + X[2][1] * WSKIP4[1][k]);
-  assertClose(r, skip, 1e-6, "root term");
+  assertClose(r, skip, { tol: 1e-6, what: "root term" });
   rooted.dispose();
 });
 
@@ -161,7 +152,7 @@ Deno.test("TransformerConv uses the edge features of unmasked pairs only", () =>
   ok(Math.abs(changed[0] - base[0]) > 1e-3, "edge feature change moves node 0");
   const e3 = EDGE.map((r) => r.slice());
   e3[2][1] = 7;
-  assertClose(layer.apply(handGraph(e3)).out.dataSync(), base, 0, "masked edge");
+  assertClose(layer.apply(handGraph(e3)).out.dataSync(), base, { tol: 0, what: "masked edge" });
   layer.dispose();
 });
 
@@ -215,12 +206,12 @@ Deno.test("TransformerConv gradients equal autodiff of a plain implementation; e
   const loss = (out: Tensor) => tf.sum(tf.mul(tf.tanh(out), w)) as Scalar;
   const fast = tf.variableGrads(() => loss(layer.apply({ x, mask, edges }).out), layer.variables);
   const slow = tf.variableGrads(() => loss(reference(layer, x, mask, edges)), layer.variables);
-  assertClose([fast.value.dataSync()[0]], [slow.value.dataSync()[0]], 1e-4, "loss");
+  assertClose([fast.value.dataSync()[0]], [slow.value.dataSync()[0]], { tol: 1e-4, what: "loss" });
   strictEqual(layer.variables.length, 9);
   for (const v of layer.variables) {
     const g = fast.grads[v.name].dataSync();
     ok(g.every(Number.isFinite), `${v.name} finite`);
-    assertClose(g, slow.grads[v.name].dataSync(), 1e-4, v.name);
+    assertClose(g, slow.grads[v.name].dataSync(), { tol: 1e-4, what: v.name });
     ok(g.some((val) => Math.abs(val) > 1e-6), `${v.name} has a non-zero gradient`);
   }
   layer.dispose();
