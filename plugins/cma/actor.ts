@@ -4,14 +4,15 @@
  * normalised node features) and outputs the logits of a categorical over the replica deltas.
  *
  * The first layer is split (x·W_s + v·W_n, the small per-node product broadcast over services), which
- * computes the same as a concatenation but is much cheaper on TensorFlow.js (see PERFORMANCE.md).
+ * computes the same as a concatenation but is much cheaper on TensorFlow.js (see PERFORMANCE.md); the
+ * network is the `_SplitMlp` (_split_mlp.ts) it shares with the critic.
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import type * as tf from "@tensorflow/tfjs";
 import type { Trainable } from "../../core/models.ts";
 import type { Random } from "../../core/random.ts";
-import { _glorot, _matmul3, _zeros } from "./_init.ts";
+import { _SplitMlp } from "./_split_mlp.ts";
 
 /** Options of {@linkcode Actor}. */
 export interface ActorOptions {
@@ -29,38 +30,34 @@ export interface ActorOptions {
 
 /** The shared per-node actor (ReLU MLP, one hidden layer, output gain 0.01 as in MAPPO). */
 export class Actor implements Trainable {
-  readonly #ws: tf.Variable;
-  readonly #wn: tf.Variable;
-  readonly #b: tf.Variable;
-  readonly #wo: tf.Variable;
-  readonly #bo: tf.Variable;
+  readonly #mlp: _SplitMlp;
 
   /** Creates the weights. */
   constructor(options: ActorOptions) {
     const { serviceWidth, nodeWidth, hidden, actions, random } = options;
-    this.#ws = _glorot(random, [serviceWidth, hidden]);
-    this.#wn = _glorot(random, [Math.max(nodeWidth, 1), hidden]);
-    this.#b = _zeros(hidden);
-    this.#wo = _glorot(random, [hidden, actions], 0.01);
-    this.#bo = _zeros(actions);
+    this.#mlp = new _SplitMlp({
+      rowWidth: serviceWidth,
+      sharedWidth: Math.max(nodeWidth, 1),
+      hidden,
+      outputs: actions,
+      outputGain: 0.01,
+      first: "row",
+      random,
+    });
   }
 
   /** Every trainable variable, in a stable order (w_service, w_node, b, w_out, b_out). */
   get variables(): tf.Variable[] {
-    return [this.#ws, this.#wn, this.#b, this.#wo, this.#bo];
+    return this.#mlp.variables;
   }
 
   /** Logits `[N,S,K]` from service embeddings `[N,S,Hs]` and node vectors `[N,Dn]`. */
   logits(services: tf.Tensor3D, node: tf.Tensor2D): tf.Tensor3D {
-    return tf.tidy(() => {
-      const perNode = tf.add(tf.matMul(node, this.#wn as tf.Tensor2D), this.#b);
-      const hidden = tf.relu(tf.add(_matmul3(services, this.#ws as tf.Tensor2D), tf.expandDims(perNode, 1)));
-      return tf.add(_matmul3(hidden as tf.Tensor3D, this.#wo as tf.Tensor2D), this.#bo) as tf.Tensor3D;
-    });
+    return this.#mlp.apply(services, node);
   }
 
   /** Frees the weights. */
   dispose(): void {
-    for (const v of this.variables) v.dispose();
+    this.#mlp.dispose();
   }
 }
