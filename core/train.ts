@@ -25,6 +25,7 @@ import type { LoadedPipeline } from "./pipeline.ts";
 import { deriveSeed, Random } from "./random.ts";
 import { _startProgress } from "./_train_progress.ts";
 import { _collect } from "./_train_rollout.ts";
+import { _pathExists } from "./_path_exists.ts";
 
 /** Options of {@linkcode train}. */
 export interface TrainOptions {
@@ -89,15 +90,6 @@ interface ProgressAware {
 
 const METRICS = "metrics.jsonl";
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 async function hasEntries(dir: string): Promise<boolean> {
   try {
     for await (const _ of Deno.readDir(dir)) return true;
@@ -109,7 +101,7 @@ async function hasEntries(dir: string): Promise<boolean> {
 
 /** Keeps the lines of `metrics.jsonl` whose episode is at most `episode`. */
 async function truncateMetrics(file: string, episode: number): Promise<void> {
-  if (!await exists(file)) return;
+  if (!await _pathExists(file)) return;
   const lines = (await Deno.readTextFile(file)).split("\n").filter((line) => {
     if (line.trim() === "") return false;
     try {
@@ -133,7 +125,7 @@ export async function train(loaded: LoadedPipeline, options: TrainOptions = {}):
   const log = options.quiet ? () => {} : options.log ?? ((line: string) => console.log(line));
   const metricsFile = join(runDir, METRICS);
   const latest = await latestCheckpoint(runDir);
-  if (!options.resume && (await hasEntries(join(runDir, "checkpoints")) || await exists(metricsFile))) {
+  if (!options.resume && (await hasEntries(join(runDir, "checkpoints")) || await _pathExists(metricsFile))) {
     throw new InputError(
       `${runDir} already holds a training run (checkpoints/ or ${METRICS}); use --resume to continue it, ` +
         `or set another train.out (existing results are never overwritten)`,

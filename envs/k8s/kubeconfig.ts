@@ -8,6 +8,7 @@
  */
 import { parse as parseYaml, YAMLParseError } from "yaml";
 import { InputError } from "../../core/errors.ts";
+import { _pathExists } from "../../core/_path_exists.ts";
 
 /** How to reach and authenticate to one API server. */
 export interface KubeCredentials {
@@ -54,7 +55,8 @@ export async function resolveKubeCredentials(options: CredentialOptions = {}): P
   if (mode === "in-cluster") return await loadInClusterCredentials({ dir: saDir, env });
   let path = options.kubeconfig;
   if (
-    path === undefined && mode === "auto" && env("KUBERNETES_SERVICE_HOST") && await exists(`${saDir}/token`)
+    path === undefined && mode === "auto" && env("KUBERNETES_SERVICE_HOST") &&
+    await _pathExists(`${saDir}/token`)
   ) {
     return await loadInClusterCredentials({ dir: saDir, env });
   }
@@ -83,13 +85,13 @@ export async function loadInClusterCredentials(
     );
   }
   const tokenFile = `${dir}/token`;
-  if (!await exists(tokenFile)) {
+  if (!await _pathExists(tokenFile)) {
     throw new InputError(`in-cluster credentials: ${tokenFile} is missing (is a service account mounted?)`);
   }
   const caFile = `${dir}/ca.crt`;
-  const caCert = await exists(caFile) ? await Deno.readTextFile(caFile) : undefined;
+  const caCert = await _pathExists(caFile) ? await Deno.readTextFile(caFile) : undefined;
   const nsFile = `${dir}/namespace`;
-  const namespace = await exists(nsFile) ? (await Deno.readTextFile(nsFile)).trim() : undefined;
+  const namespace = await _pathExists(nsFile) ? (await Deno.readTextFile(nsFile)).trim() : undefined;
   const bracketed = host.includes(":") ? `[${host}]` : host;
   return {
     server: `https://${bracketed}:${port}`,
@@ -233,13 +235,4 @@ function str(value: unknown): string | undefined {
 
 function resolve(dir: string, file: string): string {
   return file.startsWith("/") ? file : `${dir}/${file}`;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
