@@ -9,6 +9,7 @@
  * @module
  */
 import { InputError } from "../../core/errors.ts";
+import { _bucketSpan, _checkBucketMs } from "./_buckets.ts";
 import type { CleaningReport } from "./cleaning_report.ts";
 import type { CsvVisitor } from "./csv_rows.ts";
 import { columnIndices, detectFormat } from "./formats.ts";
@@ -60,9 +61,8 @@ export class McrReader implements CsvVisitor {
 
   /** Makes a reader with the given bucket width. */
   constructor(options: { report: CleaningReport; bucketMs: number }) {
-    if (!(options.bucketMs > 0)) throw new InputError(`bucketMs must be > 0 (got ${options.bucketMs})`);
+    this.#bucketMs = _checkBucketMs(options.bucketMs);
     this.#report = options.report;
-    this.#bucketMs = options.bucketMs;
   }
 
   /** Checks a file's header; every part must be the same MCR format. */
@@ -121,12 +121,7 @@ export class McrReader implements CsvVisitor {
   /** The accumulated table. */
   table(): McrTable {
     const s = this.#services.length;
-    let lo = Infinity, hi = -Infinity;
-    for (const b of this.#cells.keys()) {
-      lo = Math.min(lo, b);
-      hi = Math.max(hi, b);
-    }
-    const firstBucket = lo <= hi ? lo : 0, buckets = lo <= hi ? hi - lo + 1 : 0;
+    const [firstBucket, buckets] = _bucketSpan(this.#cells.keys());
     const rtMs = new Float64Array(buckets * s).fill(NaN), mcr = new Float64Array(buckets * s).fill(NaN);
     const sum = new Float64Array(s), n = new Float64Array(s);
     for (const [b, row] of this.#cells) {

@@ -7,6 +7,7 @@
  * @module
  */
 import { InputError } from "../../core/errors.ts";
+import { _bucketSpan, _checkBucketMs } from "./_buckets.ts";
 import type { CleaningReport } from "./cleaning_report.ts";
 import type { TraceEdge } from "./call_graph.ts";
 import type { CsvVisitor } from "./csv_rows.ts";
@@ -29,9 +30,8 @@ export class PlainRatesReader implements CsvVisitor {
 
   /** Makes a reader with the given bucket width. */
   constructor(options: { report: CleaningReport; bucketMs: number }) {
-    if (!(options.bucketMs > 0)) throw new InputError(`bucketMs must be > 0 (got ${options.bucketMs})`);
+    this.#bucketMs = _checkBucketMs(options.bucketMs);
     this.#report = options.report;
-    this.#bucketMs = options.bucketMs;
   }
 
   /** Checks a file's header. */
@@ -80,12 +80,7 @@ export class PlainRatesReader implements CsvVisitor {
 
   /** The first bucket index and the number of buckets with samples in between (`[0, 0]` when empty). */
   bucketRange(): [number, number] {
-    let lo = Infinity, hi = -Infinity;
-    for (const b of this.#cells.keys()) {
-      lo = Math.min(lo, b);
-      hi = Math.max(hi, b);
-    }
-    return lo <= hi ? [lo, hi - lo + 1] : [0, 0];
+    return _bucketSpan(this.#cells.keys());
   }
 
   /** Dense rates `[T,S]` of `services` (unknown names get zeros) over the given buckets, gaps held. */

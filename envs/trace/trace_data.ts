@@ -7,6 +7,7 @@
  * @module
  */
 import { InputError } from "../../core/errors.ts";
+import { _checkBucketMs } from "./_buckets.ts";
 import { callGraphFromEdges, callGraphOf, graphEdges, topServices } from "./call_graph.ts";
 import type { CallGraph, TraceEdge } from "./call_graph.ts";
 import { CleaningReport } from "./cleaning_report.ts";
@@ -77,8 +78,7 @@ export interface TraceData {
 
 /** Loads a trace; bad options and unreadable files are {@linkcode InputError}s, bad rows are only counted. */
 export async function loadTrace(path: string, options: LoadTraceOptions = {}): Promise<TraceData> {
-  const bucketMs = options.bucketMs ?? 1000;
-  if (!(bucketMs > 0)) throw new InputError(`bucketMs must be > 0 (got ${bucketMs})`);
+  const bucketMs = _checkBucketMs(options.bucketMs ?? 1000);
   const report = new CleaningReport({ maxExamples: options.maxExamples });
   let format: TraceFormat | undefined;
   let counter: TrafficCounter | undefined;

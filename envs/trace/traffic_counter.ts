@@ -6,6 +6,7 @@
  * @module
  */
 import { InputError } from "../../core/errors.ts";
+import { _bucketSpan, _checkBucketMs } from "./_buckets.ts";
 import type { CleanTrace } from "./trace_cleaner.ts";
 
 /** Options of {@linkcode TrafficCounter}. */
@@ -46,8 +47,7 @@ export class TrafficCounter {
 
   /** Makes an empty counter. */
   constructor(options: TrafficCounterOptions) {
-    if (!(options.bucketMs > 0)) throw new InputError(`bucketMs must be > 0 (got ${options.bucketMs})`);
-    this.bucketMs = options.bucketMs;
+    this.bucketMs = _checkBucketMs(options.bucketMs);
   }
 
   /** The index of a service, added when new. */
@@ -93,12 +93,8 @@ export class TrafficCounter {
 
   /** The first and last bucket index with traffic (`[0, -1]` when empty). */
   bucketRange(): [number, number] {
-    let lo = Infinity, hi = -Infinity;
-    for (const b of this.#arrivalBuckets.keys()) {
-      if (b < lo) lo = b;
-      if (b > hi) hi = b;
-    }
-    return lo <= hi ? [lo, hi] : [0, -1];
+    const [first, count] = _bucketSpan(this.#arrivalBuckets.keys());
+    return [first, first + count - 1];
   }
 
   /**
