@@ -56,6 +56,20 @@ export interface CreatedPolicy {
   filter?: MessageFilter;
 }
 
+/** The ref of a part the policy requires, or an {@linkcode InputError} saying to add it to the pipeline. */
+function requiredPart(
+  part: "encoder" | "filter",
+  refs: { ref: PluginRef | undefined; policy: PluginRef },
+): PluginRef {
+  if (!refs.ref) {
+    const article = part === "encoder" ? "an" : "a";
+    throw new InputError(
+      `policy "${refs.policy.plugin}" requires ${article} ${part}: add "${part}" to the pipeline`,
+    );
+  }
+  return refs.ref;
+}
+
 /** Creates a policy, first creating the encoder and filter its plugin `requires`. */
 export async function createPolicy(
   loaded: LoadedPipeline,
@@ -70,10 +84,7 @@ export async function createPolicy(
   let encoder: DependencyEncoder | undefined;
   let filter: MessageFilter | undefined;
   if (requires.includes("encoder")) {
-    const encoderRef = options.encoder ?? config.encoder;
-    if (!encoderRef) {
-      throw new InputError(`policy "${ref.plugin}" requires an encoder: add "encoder" to the pipeline`);
-    }
+    const encoderRef = requiredPart("encoder", { ref: options.encoder ?? config.encoder, policy: ref });
     encoder = await loaded.plugin("encoder", encoderRef).create(encoderRef.options, {
       seed: deriveSeed(seed, "encoder"),
       baseDir,
@@ -81,10 +92,7 @@ export async function createPolicy(
     });
   }
   if (requires.includes("filter")) {
-    const filterRef = options.filter ?? config.filter;
-    if (!filterRef) {
-      throw new InputError(`policy "${ref.plugin}" requires a filter: add "filter" to the pipeline`);
-    }
+    const filterRef = requiredPart("filter", { ref: options.filter ?? config.filter, policy: ref });
     filter = await loaded.plugin("filter", filterRef).create(filterRef.options, {
       seed: deriveSeed(seed, "filter"),
       baseDir,
