@@ -1,5 +1,6 @@
 import { deepEqual, equal, ok, rejects } from "node:assert/strict";
 import { runControlLoop } from "../../core/control_loop.ts";
+import { STANDARD_SERVICE_FEATURES } from "../../core/environment.ts";
 import type { Environment, Observation, StepResult } from "../../core/environment.ts";
 import type { ActOptions, Policy } from "../../core/models.ts";
 
@@ -20,14 +21,7 @@ function fakeEnv(
     spec: {
       nodes: [{ id: "edge-0", kind: "edge", capacity: 8 }, { id: "cloud", kind: "cloud", capacity: 32 }],
       services: ["web", "api"],
-      serviceFeatures: [
-        "replicas",
-        "readyReplicas",
-        "cpuUtilization",
-        "arrivalRate",
-        "p95LatencyMs",
-        "droppedRate",
-      ],
+      serviceFeatures: [...STANDARD_SERVICE_FEATURES],
       nodeFeatures: ["capacityUsed"],
       minReplicas: new Int32Array([1, 1, 1, 1]),
       maxReplicas: new Int32Array([8, 8, 8, 8]),
