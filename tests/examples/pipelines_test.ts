@@ -1,4 +1,5 @@
 import { deepEqual as assertEquals, ok as assert } from "node:assert/strict";
+import { TOPOLOGY_NAMES } from "../../envs/simulator/mod.ts";
 import { loadPipeline } from "../../mod.ts";
 
 const dir = new URL("../../examples/pipelines/", import.meta.url);
@@ -9,16 +10,7 @@ Deno.test("every example pipeline validates against the schema and its plugins' 
     if (entry.isFile && entry.name.endsWith(".json")) names.push(entry.name);
   }
   names.sort();
-  for (
-    const topology of [
-      "online-boutique",
-      "hotel-reservation",
-      "social-network",
-      "sock-shop",
-      "random",
-      "cma-paper",
-    ]
-  ) {
+  for (const topology of TOPOLOGY_NAMES) {
     assert(names.includes(`${topology}.json`), `examples/pipelines/${topology}.json is missing`);
   }
   assert(names.includes("quickstart.json"));

@@ -2,7 +2,12 @@ import { deepEqual, equal, ok, rejects } from "node:assert/strict";
 import { checkEnvironment } from "../../../core/check_environment.ts";
 import { STANDARD_SERVICE_FEATURES } from "../../../core/environment.ts";
 import { InputError } from "../../../core/errors.ts";
-import { createSimulator, SIMULATOR_OPTIONS_SCHEMA, simulatorPlugin } from "../../../envs/simulator/mod.ts";
+import {
+  createSimulator,
+  SIMULATOR_OPTIONS_SCHEMA,
+  simulatorPlugin,
+  TOPOLOGY_NAMES,
+} from "../../../envs/simulator/mod.ts";
 import type { Workload } from "../../../envs/simulator/mod.ts";
 
 const context = { seed: 7, baseDir: ".", episodeLength: 20 };
@@ -37,16 +42,7 @@ Deno.test("the plugin: name, kind, options schema with defaults and no unknown k
   equal(props.topology.default, "online-boutique");
 });
 
-for (
-  const topology of [
-    "online-boutique",
-    "hotel-reservation",
-    "social-network",
-    "sock-shop",
-    "cma-paper",
-    "random",
-  ]
-) {
+for (const topology of TOPOLOGY_NAMES) {
   Deno.test(`checkEnvironment passes on ${topology}`, async () => {
     const env = await simulatorPlugin.create({ topology }, context);
     const findings = await checkEnvironment(env);
