@@ -1,4 +1,5 @@
 /** A canned Prometheus API on loopback: answers each form-encoded query with what `answer` returns. */
+import { Delays } from "./_delays.ts";
 
 /** What the fake answers a query with. */
 export interface FakeAnswer {
@@ -35,16 +36,13 @@ export function vector(
 /** Starts the fake; `answer(query)` decides each answer. */
 export function startFakePrometheus(answer: (query: string) => FakeAnswer): FakePrometheus {
   const aborts = new AbortController();
-  const waits = new Map<ReturnType<typeof setTimeout>, () => void>();
+  const delays = new Delays();
   const fake: FakePrometheus = {
     url: "",
     queries: [],
     delayMs: 0,
     async close() {
-      for (const [t, resolve] of waits) {
-        clearTimeout(t);
-        resolve();
-      }
+      delays.release();
       aborts.abort();
       await server.finished;
     },
@@ -64,15 +62,7 @@ export function startFakePrometheus(answer: (query: string) => FakeAnswer): Fake
       const form = new URLSearchParams(await req.text());
       const query = form.get("query") ?? "";
       fake.queries.push(query);
-      if (fake.delayMs > 0) {
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(() => {
-            waits.delete(t);
-            resolve();
-          }, fake.delayMs);
-          waits.set(t, resolve);
-        });
-      }
+      if (fake.delayMs > 0) await delays.wait(fake.delayMs);
       const a = answer(query);
       return new Response(typeof a.body === "string" ? a.body : JSON.stringify(a.body), {
         status: a.status ?? 200,

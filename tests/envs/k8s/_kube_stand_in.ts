@@ -1,4 +1,5 @@
 /** A Kubernetes API stand-in on loopback: deployments and their scale subresource, real shapes and codes. */
+import { Delays } from "./_delays.ts";
 
 /** A deployment the stand-in holds. */
 export interface FakeDeployment {
@@ -54,7 +55,7 @@ function status(code: number, { reason, message }: { reason: string; message: st
 /** Starts the stand-in on 127.0.0.1 (a free port). */
 export function startKubeStandIn(options: KubeStandInOptions): KubeStandIn {
   const aborts = new AbortController();
-  const timers = new Map<ReturnType<typeof setTimeout>, () => void>();
+  const delays = new Delays();
   const state: KubeStandIn = {
     url: "",
     requests: [],
@@ -62,10 +63,7 @@ export function startKubeStandIn(options: KubeStandInOptions): KubeStandIn {
     failNext: [],
     delayMs: 0,
     async close() {
-      for (const [t, resolve] of timers) {
-        clearTimeout(t);
-        resolve();
-      }
+      delays.release();
       aborts.abort();
       await server.finished;
     },
@@ -80,15 +78,7 @@ export function startKubeStandIn(options: KubeStandInOptions): KubeStandIn {
       authorization: request.headers.get("authorization"),
       body,
     });
-    if (state.delayMs > 0) {
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(() => {
-          timers.delete(t);
-          resolve();
-        }, state.delayMs);
-        timers.set(t, resolve);
-      });
-    }
+    if (state.delayMs > 0) await delays.wait(state.delayMs);
     const auth = request.headers.get("authorization");
     if (auth !== `Bearer ${options.token}` && auth !== `Bearer ${options.forbiddenToken}`) {
       const echo = options.echoAuthorization ? ` (got ${auth})` : "";
