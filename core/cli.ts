@@ -120,8 +120,8 @@ function builtinCommands(options: CliOptions, print: (line: string) => void): Cl
         if (positionals.length > 1) throw new InputError("train takes at most one pipeline file");
         const loaded = await loadPipeline(positionals[0] ?? options.defaultPipeline, { registry });
         const result = await train(loaded, { resume: values.resume, quiet: values.quiet, log: print });
-        print(`trained ${result.episodes} episodes; run folder: ${result.runDir}`);
-        if (result.checkpoint) print(`last checkpoint: ${result.checkpoint}`);
+        const evalArgs = positionals[0] ? ` ${positionals[0]}` : "";
+        print(`run folder: ${result.runDir}; evaluate it with: deno task eval${evalArgs}`);
         return 0;
       },
     },

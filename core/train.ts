@@ -110,7 +110,10 @@ async function truncateMetrics(file: string, episode: number): Promise<void> {
       return false;
     }
   });
-  await Deno.writeTextFile(file, lines.map((l) => l + "\n").join(""));
+  // Written beside the file, then renamed over it, so an interruption never leaves it half written.
+  const temp = `${file}.tmp`;
+  await Deno.writeTextFile(temp, lines.map((l) => l + "\n").join(""));
+  await Deno.rename(temp, file);
 }
 
 /**
