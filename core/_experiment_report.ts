@@ -172,6 +172,7 @@ export function _renderExperiment(
   spec: ExperimentSpec,
   run: {
     command: string;
+    specFile: string;
     wallSeconds: number;
     createdAt: string;
     scenarios: ScenarioReport[];
@@ -220,8 +221,8 @@ export function _renderExperiment(
     run.command,
     "```",
     "",
-    `Spec: \`examples/experiments/${spec.file.split("/").pop()}\`. Numbers, per-seed data, calibration ` +
-      "candidates and curves: `summary.json`.",
+    `Spec: \`${run.specFile}\`. Numbers, per-seed data, calibration candidates and learning curves (every ` +
+      "k-th episode, at most about 100 points): `summary.json`.",
     "",
   );
   return lines.join("\n");

@@ -45,7 +45,13 @@ import {
 } from "./_experiment_report.ts";
 import type { LearningCurve, ScenarioReport } from "./_experiment_report.ts";
 
-export type { ExperimentSpec, LearnedVariant, ScenarioSpec } from "./_experiment_spec.ts";
+export type {
+  BudgetSpec,
+  CalibrationSpec,
+  ExperimentSpec,
+  LearnedVariant,
+  ScenarioSpec,
+} from "./_experiment_spec.ts";
 export { EXPERIMENT_SCHEMA } from "./_experiment_spec.ts";
 export { chooseHpaTarget, chooseStaticReplicas } from "./_experiment_calibrate.ts";
 export type { CalibrationCandidate, HpaCalibration, StaticCalibration } from "./_experiment_calibrate.ts";
@@ -80,8 +86,11 @@ export interface ExperimentSummary {
   wallSeconds: number;
   /** ISO time it was written. */
   createdAt: string;
-  /** Training, evaluation and training-reset seeds. */
-  seeds: { train: number[]; eval: number[]; trainingResets: number[] };
+  /**
+   * Training and evaluation seeds, and how many environment-reset seeds the training runs drew (each
+   * recomputed and checked to be none of the evaluation seeds).
+   */
+  seeds: { train: number[]; eval: number[]; trainingResets: number };
   /** Training budget. */
   budget: ExperimentSpec["budget"];
   /** One entry per scenario. */
@@ -185,7 +194,7 @@ export async function runExperiment(path: string, options: ExperimentOptions): P
       calibration: cal,
       policies: evaluation.policies,
       verdicts: _verdicts(evaluation.policies),
-      curves,
+      curves: curves.map((c) => _thin(c, 100)),
       trainingSeconds,
       charts: charts.map(({ file, title }) => ({ file, title })),
     });
@@ -198,14 +207,21 @@ export async function runExperiment(path: string, options: ExperimentOptions): P
     command,
     wallSeconds,
     createdAt,
-    seeds: { train: spec.trainSeeds, eval: spec.evalSeeds, trainingResets: resets },
+    seeds: { train: spec.trainSeeds, eval: spec.evalSeeds, trainingResets: resets.length },
     budget: spec.budget,
     scenarios,
   };
   await write("summary.json", JSON.stringify(summary, _compact, 1) + "\n");
   await write(
     "report.md",
-    _renderExperiment(spec, { command, wallSeconds, createdAt, scenarios, resetSeeds: resets.length }),
+    _renderExperiment(spec, {
+      command,
+      specFile: _relative(spec.file),
+      wallSeconds,
+      createdAt,
+      scenarios,
+      resetSeeds: resets.length,
+    }),
   );
   log(`report written to ${join(spec.report, "report.md")}`);
   return { reportDir: spec.report, summary, files };
@@ -216,6 +232,18 @@ async function _calibrate(
   options: { registry: PluginRegistry; spec: ExperimentSpec; log: (line: string) => void },
 ) {
   return { hpa: await _calibrateHpa(scenario, options), static: await _calibrateStatic(scenario, options) };
+}
+
+/** At most about `points` points of a curve (every k-th episode, and always the last), for summary.json. */
+function _thin(curve: LearningCurve, points: number): LearningCurve {
+  const n = curve.steps.length, k = Math.max(1, Math.ceil(n / points));
+  const keep = (_: number, i: number) => i % k === k - 1 || i === n - 1;
+  return {
+    label: curve.label,
+    steps: curve.steps.filter(keep),
+    reward: curve.reward.filter(keep),
+    sloViolationRate: curve.sloViolationRate.filter(keep),
+  };
 }
 
 function _relative(file: string): string {
