@@ -62,6 +62,7 @@ export class ConstantWorkload extends SyntheticWorkload {
   constructor(options: SyntheticOptions) {
     super(options);
   }
+  /** The load multiplier at `step` (1 = the base rate). */
   protected factor(): number {
     return 1;
   }
@@ -83,6 +84,7 @@ export class DiurnalWorkload extends SyntheticWorkload {
   constructor(private readonly diurnal: DiurnalOptions) {
     super(diurnal);
   }
+  /** The load multiplier at `step` (1 = the base rate). */
   protected factor(step: number): number {
     const { amplitude, periodSteps, peakStep } = this.diurnal;
     return Math.max(0, 1 + amplitude * Math.cos((2 * Math.PI * (step - peakStep)) / periodSteps));
@@ -113,6 +115,7 @@ export class BurstyWorkload extends SyntheticWorkload {
     }
     return false;
   }
+  /** The load multiplier at `step` (1 = the base rate). */
   protected factor(step: number): number {
     return this.inBurst(step) ? this.bursty.multiplier : 1;
   }
@@ -136,6 +139,7 @@ export class FlashCrowdWorkload extends SyntheticWorkload {
   constructor(private readonly flash: FlashCrowdOptions) {
     super(flash);
   }
+  /** The load multiplier at `step` (1 = the base rate). */
   protected factor(step: number): number {
     const { startStep, durationSteps, rampSteps, multiplier } = this.flash;
     const k = step - startStep;
@@ -166,11 +170,13 @@ export class RandomWalkWorkload extends SyntheticWorkload {
   constructor(private readonly walk: RandomWalkOptions) {
     super(walk);
   }
+  /** Restarts the walk at the base rate. */
   override reset(rng: Random): void {
     super.reset(rng);
     this.#step = 0;
     this.#log = 0;
   }
+  /** The load multiplier at `step` (1 = the base rate). */
   protected factor(step: number): number {
     const { volatility, min, max } = this.walk;
     const lo = Math.log(Math.max(min, 1e-9)), hi = Math.log(Math.max(max, min, 1e-9));
