@@ -29,3 +29,4 @@ export * from "./evaluate.ts";
 export * from "./report.ts";
 export * from "./charts.ts";
 export * from "./control_loop.ts";
+export * from "./experiment.ts";
