@@ -57,7 +57,7 @@ export async function lineChart(points: readonly LinePoint[], options: ChartOpti
     encoding: {
       x: { field: "x", type: "quantitative", title: options.xTitle ?? "x" },
       y: { field: "y", type: "quantitative", title: options.yTitle ?? "y" },
-      color: { field: "series", type: "nominal", title: null, sort: order },
+      color: { field: "series", type: "nominal", title: null, sort: order, legend: { labelLimit: 400 } },
     },
   });
 }
