@@ -14,9 +14,3 @@ export function _glorot(random: Random, shape: [number, number], gain = 1): tf.V
 export function _zeros(n: number): tf.Variable {
   return tf.tidy(() => tf.variable(tf.zeros([n]), true));
 }
-
-/** `x` `[N,R,I]` times `w` `[I,O]` → `[N,R,O]`, as one plain 2-D matmul. */
-export function _matmul3(x: tf.Tensor3D, w: tf.Tensor2D): tf.Tensor3D {
-  const [n, r, i] = x.shape;
-  return tf.reshape(tf.matMul(tf.reshape(x, [n * r, i]), w), [n, r, w.shape[1]]);
-}

@@ -10,7 +10,8 @@
 import * as tf from "@tensorflow/tfjs";
 import type { Trainable } from "../../core/models.ts";
 import type { Random } from "../../core/random.ts";
-import { _glorot, _matmul3, _zeros } from "./_init.ts";
+import { _glorot, _zeros } from "./_init.ts";
+import { _linear } from "./_attention_ops.ts";
 
 /** Options of {@linkcode _SplitMlp}. */
 export interface _SplitMlpOptions {
@@ -67,9 +68,12 @@ export class _SplitMlp implements Trainable {
   /** Outputs `[N,R,O]` from rows `[N,R,Wr]` and shared vectors `[N,Ws]`. */
   apply(rows: tf.Tensor3D, shared: tf.Tensor2D): tf.Tensor3D {
     return tf.tidy(() => {
-      const perEntry = tf.add(tf.matMul(shared, this.#wShared as tf.Tensor2D), this.#b);
-      const hidden = tf.relu(tf.add(_matmul3(rows, this.#wRow as tf.Tensor2D), tf.expandDims(perEntry, 1)));
-      return tf.add(_matmul3(hidden as tf.Tensor3D, this.#wOut as tf.Tensor2D), this.#bOut) as tf.Tensor3D;
+      // `_linear`'s hand-written gradient avoids tfjs-wasm's slow `transposeA/B` matmuls.
+      const perEntry = _linear(shared, { w: this.#wShared as tf.Tensor2D, b: this.#b as tf.Tensor1D });
+      const hidden = tf.relu(
+        tf.add(_linear(rows, { w: this.#wRow as tf.Tensor2D }), tf.expandDims(perEntry, 1)),
+      );
+      return _linear(hidden as tf.Tensor3D, { w: this.#wOut as tf.Tensor2D, b: this.#bOut as tf.Tensor1D });
     });
   }
 
