@@ -19,6 +19,7 @@ import {
   _maskedSoftmax,
   _zerosVariable,
 } from "./_attention_ops.ts";
+import { _gatv2Aggregate } from "./_gatv2_aggregate.ts";
 import { _gatv2Score } from "./_gatv2_score.ts";
 
 /** Options of a {@linkcode GATv2Layer}. */
@@ -144,11 +145,8 @@ export class GATv2Layer {
       if (options.training && this.dropout > 0) {
         alpha = tf.dropout(alpha, this.dropout, undefined, options.dropoutSeed) as tf.Tensor4D;
       }
-      const xlh = tf.transpose(tf.reshape(xl, [n, s, heads, channels]), [0, 2, 1, 3]);
-      const agg = tf.matMul(alpha, xlh as tf.Tensor4D); // [N,H,S,C]
-      const merged = this.concat
-        ? tf.reshape(tf.transpose(agg, [0, 2, 1, 3]), [n, s, heads * channels])
-        : tf.mean(agg, 1);
+      const agg = _gatv2Aggregate(alpha, xl); // [N,S,H,C]
+      const merged = this.concat ? tf.reshape(agg, [n, s, heads * channels]) : tf.mean(agg, 2);
       return [_addBias(merged as tf.Tensor3D, p.bias as tf.Tensor1D), alpha];
     });
     return { out: out as tf.Tensor3D, attention: attention as tf.Tensor4D };
