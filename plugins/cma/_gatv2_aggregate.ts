@@ -11,7 +11,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import type { _GradArgs } from "./_attention_ops.ts";
+import { type _GradArgs, _sumOverI, _sumOverJ } from "./_attention_ops.ts";
 
 /**
  * `Σ_j α[n,h,i,j] · x_l[n,j,h,c]` as `[N,S,H,C]`, from attention `alpha` `[N,H,S,S]` and source
@@ -29,7 +29,7 @@ const aggregate = tf.customGrad((...args: _GradArgs) => {
   const alphaLast = tf.transpose(alpha, [0, 2, 3, 1]);
   save([alphaLast, xl]);
   const products = tf.mul(tf.reshape(alphaLast, [n, s, s, heads, 1]), tf.reshape(xl, [n, 1, s, heads, c]));
-  const value = tf.reshape(sumOverJ(tf.reshape(products, [n, s, s, hc]) as tf.Tensor4D), [n, s, heads, c]);
+  const value = tf.reshape(_sumOverJ(tf.reshape(products, [n, s, s, hc]) as tf.Tensor4D), [n, s, heads, c]);
   products.dispose();
   return {
     value,
@@ -40,7 +40,7 @@ const aggregate = tf.customGrad((...args: _GradArgs) => {
         tf.reshape(alphaLastS, [n, s, s, heads, 1]),
         tf.reshape(dy, [n, s, 1, heads, c]),
       );
-      const dxl = sumOverI(tf.reshape(weighted, [n, s, s, hc]) as tf.Tensor4D);
+      const dxl = _sumOverI(tf.reshape(weighted, [n, s, s, hc]) as tf.Tensor4D);
       weighted.dispose();
       // dα[n,h,i,j] = Σ_c dy[n,i,h,c] · x_l[n,j,h,c]
       const headMajor = (x: tf.Tensor) => tf.transpose(tf.reshape(x, [n, s, heads, c]), [0, 2, 1, 3]);
@@ -49,17 +49,3 @@ const aggregate = tf.customGrad((...args: _GradArgs) => {
     },
   };
 });
-
-/** `Σ_j x[n,i,j,:]` of `[N,S,S,K]` → `[N,S,K]`, as an average pool times `S`. */
-function sumOverJ(x: tf.Tensor4D): tf.Tensor3D {
-  const [n, s, , k] = x.shape;
-  const pooled = tf.avgPool(tf.reshape(x, [n * s, 1, s, k]) as tf.Tensor4D, [1, s], [1, s], "valid");
-  return tf.mul(tf.reshape(pooled, [n, s, k]), s);
-}
-
-/** `Σ_i x[n,i,j,:]` of `[N,S,S,K]` → `[N,S,K]`, as an average pool times `S`. */
-function sumOverI(x: tf.Tensor4D): tf.Tensor3D {
-  const [n, s, , k] = x.shape;
-  const pooled = tf.avgPool(x, [s, 1], [s, 1], "valid");
-  return tf.mul(tf.reshape(pooled, [n, s, k]), s);
-}

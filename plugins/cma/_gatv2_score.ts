@@ -13,7 +13,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { _blockDiagonal, _colSum, type _GradArgs, _linear } from "./_attention_ops.ts";
+import { _blockDiagonal, _colSum, type _GradArgs, _linear, _sumOverI, _sumOverJ } from "./_attention_ops.ts";
 
 /** Inputs of {@linkcode _gatv2Score}. */
 export interface _Gatv2ScoreInput {
@@ -101,14 +101,14 @@ function absScore(edges: tf.Tensor4D, dims: Dims) {
           const t = tf.mul(sign3, tf.reshape(dy, [m, heads, 1]));
           tf.dispose([sign, sign3]);
           const t4 = tf.reshape(t, [n, s, s, hc]) as tf.Tensor4D;
-          const sumJ = sumOverJ(t4); // [N,S,HC]
-          const sumI = sumOverI(t4); // [N,S,HC]
+          const sumJ = _sumOverJ(t4); // [N,S,HC]
+          const sumI = _sumOverI(t4); // [N,S,HC]
           // Σ_m e_m t_m, one edge dimension at a time: e ⊙ t, then the sum over j and over the rest.
           const sumE = tf.stack(
             Array.from({ length: e }, (_, k) => {
               const ek = e === 1 ? es : tf.slice(es as tf.Tensor2D, [0, k], [m, 1]);
               const weighted = tf.mul(t4, tf.reshape(ek, [n, s, s, 1])) as tf.Tensor4D;
-              const partialSum = sumOverJ(weighted);
+              const partialSum = _sumOverJ(weighted);
               weighted.dispose();
               return _colSum(tf.reshape(partialSum, [n * s, hc]) as tf.Tensor2D);
             }),
@@ -136,23 +136,6 @@ function absScore(edges: tf.Tensor4D, dims: Dims) {
     if (kept) attachToTape(value, kept);
     return value;
   };
-}
-
-/**
- * `Σ_j x[n,i,j,:]` of `x` `[N,S,S,K]` → `[N,S,K]`, as an average pool times `S`: the pooling kernel
- * (XNNPACK) is several times faster on wasm than `sum` over a middle axis, which transposes first.
- */
-function sumOverJ(x: tf.Tensor4D): tf.Tensor3D {
-  const [n, s, , k] = x.shape;
-  const pooled = tf.avgPool(tf.reshape(x, [n * s, 1, s, k]) as tf.Tensor4D, [1, s], [1, s], "valid");
-  return tf.mul(tf.reshape(pooled, [n, s, k]), s);
-}
-
-/** `Σ_i x[n,i,j,:]` of `x` `[N,S,S,K]` → `[N,S,K]`, as an average pool times `S` (see {@linkcode sumOverJ}). */
-function sumOverI(x: tf.Tensor4D): tf.Tensor3D {
-  const [n, s, , k] = x.shape;
-  const pooled = tf.avgPool(x, [s, 1], [s, 1], "valid");
-  return tf.mul(tf.reshape(pooled, [n, s, k]), s);
 }
 
 /** The parts of tfjs' engine state used below (tfjs-core 4.22). */
